@@ -19,6 +19,11 @@ type Arch struct {
 	Bits   int    // 64 or 32: how many bits of an argument the filter compares
 	// NrBits is set on x32: bit 0x40000000 of every x32 syscall number.
 	NrBits uint32
+	// NoTable is set on an architecture profiles may name (Docker's archMap
+	// does) but that has no syscall table here, because x/sys/unix has none:
+	// s390, the mips n32 ABIs, parisc, m68k, sh. No filter can be compiled
+	// for it.
+	NoTable bool
 }
 
 type syscallEntry struct {
@@ -41,6 +46,9 @@ var archAliases = map[string]string{
 	"loong64": "SCMP_ARCH_LOONGARCH64",
 	"mipsle":  "SCMP_ARCH_MIPSEL", "mips64le": "SCMP_ARCH_MIPSEL64",
 	"armv7l": "SCMP_ARCH_ARM", "armhf": "SCMP_ARCH_ARM",
+	// Docker's goToNative spells mips64p32le this way (sic).
+	"mips3l64n32": "SCMP_ARCH_MIPSEL64N32", "mips64p32": "SCMP_ARCH_MIPS64N32",
+	"mips64p32le": "SCMP_ARCH_MIPSEL64N32",
 }
 
 type index struct {
@@ -104,7 +112,8 @@ var idx = sync.OnceValue(func() *index {
 	return x
 })
 
-// Arches returns every architecture with a syscall table, in a stable order.
+// Arches returns every known architecture in a stable order: those with a
+// syscall table first, then the NoTable ones.
 func Arches() []Arch { return slices.Clone(archTable) }
 
 // LookupArch finds an architecture by any of its spellings, ignoring case:

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/profilec/profilec/internal/testenv"
 	"golang.org/x/sys/unix"
 )
@@ -60,6 +61,9 @@ func TestLookupArch(t *testing.T) {
 		{"ppc64le", "SCMP_ARCH_PPC64LE"},
 		{"s390x", "SCMP_ARCH_S390X"},
 		{"riscv64", "SCMP_ARCH_RISCV64"},
+		{"s390", "SCMP_ARCH_S390"},
+		{"mips64n32", "SCMP_ARCH_MIPS64N32"},
+		{"SCMP_ARCH_SHEB", "SCMP_ARCH_SHEB"},
 	}
 	for _, tt := range tests {
 		a, ok := LookupArch(tt.in)
@@ -67,7 +71,7 @@ func TestLookupArch(t *testing.T) {
 			t.Errorf("LookupArch(%q) = %q, %v; want %q", tt.in, a.Name, ok, tt.want)
 		}
 	}
-	for _, bad := range []string{"", "sparc", "x86_65", "SCMP_ARCH_", "s390", "mips64n32"} {
+	for _, bad := range []string{"", "sparc", "x86_65", "SCMP_ARCH_", "SCMP_ARCH_SPARC", "ia64"} {
 		if a, ok := LookupArch(bad); ok {
 			t.Errorf("LookupArch(%q) = %q, want not found", bad, a.Name)
 		}
@@ -104,6 +108,12 @@ func TestArches(t *testing.T) {
 				t.Errorf("ArchNames lacks %q", s)
 			}
 		}
+		if a.NoTable {
+			if SyscallNames(a.Name) != nil || MaxSyscall(a.Name) != -1 {
+				t.Errorf("%s: NoTable but has a table", a.Name)
+			}
+			continue
+		}
 		if nr, ok := SyscallNumber(a.Name, "close"); !ok || nr&int(a.NrBits) != int(a.NrBits) {
 			t.Errorf("%s: close = %d, %v", a.Name, nr, ok)
 		}
@@ -124,6 +134,26 @@ func TestArches(t *testing.T) {
 	Arches()[0].Name = "broken"
 	if Arches()[0].Name == "broken" {
 		t.Error("Arches returns the table itself")
+	}
+}
+
+// TestOCIArches checks every architecture the OCI runtime-spec defines is
+// known, so any Docker or OCI profile's architectures and archMap load.
+func TestOCIArches(t *testing.T) {
+	for _, a := range []specs.Arch{
+		specs.ArchX86, specs.ArchX86_64, specs.ArchX32, specs.ArchARM, specs.ArchAARCH64,
+		specs.ArchMIPS, specs.ArchMIPS64, specs.ArchMIPS64N32, specs.ArchMIPSEL,
+		specs.ArchMIPSEL64, specs.ArchMIPSEL64N32, specs.ArchPPC, specs.ArchPPC64,
+		specs.ArchPPC64LE, specs.ArchS390, specs.ArchS390X, specs.ArchPARISC,
+		specs.ArchPARISC64, specs.ArchRISCV64, specs.ArchLOONGARCH64, specs.ArchM68K,
+		specs.ArchSH, specs.ArchSHEB,
+	} {
+		if got, ok := LookupArch(string(a)); !ok || got.Name != string(a) {
+			t.Errorf("LookupArch(%q) = %q, %v", a, got.Name, ok)
+		}
+	}
+	if len(Arches()) != 23 {
+		t.Errorf("%d arches, want the runtime-spec's 23", len(Arches()))
 	}
 }
 
@@ -198,6 +228,9 @@ func TestSyscalls(t *testing.T) {
 
 func TestSyscallNames(t *testing.T) {
 	for _, a := range Arches() {
+		if a.NoTable {
+			continue
+		}
 		names := SyscallNames(a.Name)
 		if len(names) < 250 {
 			t.Errorf("%s: only %d syscalls", a.Name, len(names))

@@ -20,6 +20,14 @@ var archTable = []Arch{
 	{Name: "SCMP_ARCH_S390X", Short: "s390x", Native: "s390x", Audit: 0x80000016, Bits: 64},
 	{Name: "SCMP_ARCH_RISCV64", Short: "riscv64", Native: "riscv64", Audit: 0xc00000f3, Bits: 64},
 	{Name: "SCMP_ARCH_LOONGARCH64", Short: "loongarch64", Native: "loongarch64", Audit: 0xc0000102, Bits: 64},
+	{Name: "SCMP_ARCH_MIPS64N32", Short: "mips64n32", Native: "mips64n32", Audit: 0xa0000008, Bits: 32, NoTable: true},
+	{Name: "SCMP_ARCH_MIPSEL64N32", Short: "mipsel64n32", Native: "mipsel64n32", Audit: 0xe0000008, Bits: 32, NoTable: true},
+	{Name: "SCMP_ARCH_S390", Short: "s390", Native: "s390", Audit: 0x16, Bits: 32, NoTable: true},
+	{Name: "SCMP_ARCH_PARISC", Short: "parisc", Native: "parisc", Audit: 0xf, Bits: 32, NoTable: true},
+	{Name: "SCMP_ARCH_PARISC64", Short: "parisc64", Native: "parisc64", Audit: 0x8000000f, Bits: 64, NoTable: true},
+	{Name: "SCMP_ARCH_M68K", Short: "m68k", Native: "m68k", Audit: 0x4, Bits: 32, NoTable: true},
+	{Name: "SCMP_ARCH_SH", Short: "sh", Native: "sh", Audit: 0x4000002a, Bits: 32, NoTable: true},
+	{Name: "SCMP_ARCH_SHEB", Short: "sheb", Native: "sheb", Audit: 0x2a, Bits: 32, NoTable: true},
 }
 
 // syscallTables holds each architecture's syscalls sorted by number.

@@ -33,11 +33,11 @@ type arch struct {
 	nrBits              uint32
 }
 
-// arches lists every architecture we have a table for, in the order
-// libseccomp's SCMP_ARCH_* tokens are usually listed. Not here, because
-// x/sys/unix has no table for them: SCMP_ARCH_S390 (31-bit s390),
-// SCMP_ARCH_MIPS64N32, SCMP_ARCH_MIPSEL64N32, SCMP_ARCH_PARISC and
-// SCMP_ARCH_PARISC64, SCMP_ARCH_RISCV32, SCMP_ARCH_SH/SHEB.
+// arches lists every architecture libseccomp and the OCI runtime-spec name.
+// Those x/sys/unix has no syscall table for (goarch "-") are still listed,
+// flagged NoTable, because Docker profiles name them (the default profile's
+// archMap lists SCMP_ARCH_MIPS64N32 and SCMP_ARCH_S390) and a pasted Docker
+// profile must load; filters cannot be compiled for them.
 var arches = []arch{
 	{"SCMP_ARCH_X86_64", "x86_64", "amd64", "amd64", "AUDIT_ARCH_X86_64", 64, 0},
 	{"SCMP_ARCH_X86", "x86", "x86", "386", "AUDIT_ARCH_I386", 32, 0},
@@ -56,6 +56,18 @@ var arches = []arch{
 	{"SCMP_ARCH_S390X", "s390x", "s390x", "s390x", "AUDIT_ARCH_S390X", 64, 0},
 	{"SCMP_ARCH_RISCV64", "riscv64", "riscv64", "riscv64", "AUDIT_ARCH_RISCV64", 64, 0},
 	{"SCMP_ARCH_LOONGARCH64", "loongarch64", "loongarch64", "loong64", "AUDIT_ARCH_LOONGARCH64", 64, 0},
+	// No table in x/sys/unix. The n32 ABIs pass 64-bit registers but
+	// libseccomp compares 32-bit arguments for them (ARCH_SIZE_32).
+	{"SCMP_ARCH_MIPS64N32", "mips64n32", "mips64n32", "-", "AUDIT_ARCH_MIPS64N32", 32, 0},
+	{"SCMP_ARCH_MIPSEL64N32", "mipsel64n32", "mipsel64n32", "-", "AUDIT_ARCH_MIPSEL64N32", 32, 0},
+	{"SCMP_ARCH_S390", "s390", "s390", "-", "AUDIT_ARCH_S390", 32, 0},
+	{"SCMP_ARCH_PARISC", "parisc", "parisc", "-", "AUDIT_ARCH_PARISC", 32, 0},
+	{"SCMP_ARCH_PARISC64", "parisc64", "parisc64", "-", "AUDIT_ARCH_PARISC64", 64, 0},
+	{"SCMP_ARCH_M68K", "m68k", "m68k", "-", "AUDIT_ARCH_M68K", 32, 0},
+	// libseccomp's SCMP_ARCH_SH is little-endian SuperH (AUDIT_ARCH_SHEL);
+	// SCMP_ARCH_SHEB is AUDIT_ARCH_SH.
+	{"SCMP_ARCH_SH", "sh", "sh", "-", "AUDIT_ARCH_SHEL", 32, 0},
+	{"SCMP_ARCH_SHEB", "sheb", "sheb", "-", "AUDIT_ARCH_SH", 32, 0},
 }
 
 // x86_64Only are the syscalls marked "64" in the kernel's
@@ -293,13 +305,16 @@ func generate(unixDir, version string) ([]byte, error) {
 		if a.nrBits != 0 {
 			fmt.Fprintf(&b, ", NrBits: %#x", a.nrBits)
 		}
+		if a.goarch == "-" {
+			fmt.Fprintf(&b, ", NoTable: true")
+		}
 		fmt.Fprintf(&b, "},\n")
 	}
 	fmt.Fprintf(&b, "}\n\n")
 
 	tables := map[string][]entry{}
 	for _, a := range arches {
-		if a.goarch == "" {
+		if a.goarch == "" || a.goarch == "-" {
 			continue
 		}
 		t, err := syscallTable(unixDir, a.goarch)
@@ -323,6 +338,9 @@ func generate(unixDir, version string) ([]byte, error) {
 	fmt.Fprintf(&b, "var syscallTables = map[string][]syscallEntry{\n")
 	for _, a := range arches {
 		t := tables[a.name]
+		if t == nil {
+			continue
+		}
 		sortEntries(t)
 		names := map[string]bool{}
 		fmt.Fprintf(&b, "%q: {\n", a.name)
