@@ -26,6 +26,10 @@ type Profile struct {
 
 	// File is the path the profile was read from ("builtin:NAME" for a base).
 	File string `json:"-" yaml:"-"`
+	// Pos is where the document starts; ExtendsPos[i] is where Extends[i]
+	// is written.
+	Pos        Pos   `json:"-" yaml:"-"`
+	ExtendsPos []Pos `json:"-" yaml:"-"`
 }
 
 // Seccomp is a superset of Docker's seccomp JSON object. After loading, every
@@ -87,6 +91,8 @@ type Capabilities struct {
 	Drop    []string `json:"drop,omitempty" yaml:"drop,omitempty"`
 	Ambient []string `json:"ambient,omitempty" yaml:"ambient,omitempty"`
 	Pos     Pos      `json:"-" yaml:"-"`
+	// AmbientPos[i] is where Ambient[i] is written.
+	AmbientPos []Pos `json:"-" yaml:"-"`
 }
 
 // Namespaces lists the namespaces the target gets. A nil field is inherited
@@ -140,6 +146,9 @@ type Cgroups struct {
 	// limits (reported) instead of failing.
 	Optional bool `json:"optional,omitempty" yaml:"optional,omitempty"`
 	Pos      Pos  `json:"-" yaml:"-"`
+	// OptionalPos is where optional is written; zero when it is not, so a
+	// later profile that says nothing keeps the inherited value.
+	OptionalPos Pos `json:"-" yaml:"-"`
 }
 
 // MemoryLimits in bytes.

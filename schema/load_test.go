@@ -1,0 +1,39 @@
+package schema
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+var x86 = Target{Arch: "SCMP_ARCH_X86_64", Kernel: "6.1"}
+
+func TestThreeMistakes(t *testing.T) {
+	const file = "../testdata/profiles/three-mistakes.yaml"
+	_, err := LoadChain(file, Options{})
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("LoadChain(%s) = %v, want an ErrorList", file, err)
+	}
+	want := []string{
+		file + `:6:3: seccomp.syscals: unknown field "syscals" (did you mean syscalls?)`,
+		file + `:8:28: seccomp.syscalls[0].names[2]: unknown syscall "opne" (not a syscall on any architecture) (did you mean open?)`,
+		file + `:11:9: capabilities.add[0]: unknown capability "NET_BIND_SERVCE" (did you mean NET_BIND_SERVICE?)`,
+	}
+	if got := err.Error(); got != strings.Join(want, "\n") {
+		t.Errorf("errors:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+}
+
+func TestMinimal(t *testing.T) {
+	r, err := LoadResolved("../testdata/profiles/minimal.yaml", x86, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Seccomp.Enabled || r.Seccomp.DefaultAction != "SCMP_ACT_ERRNO" || len(r.Seccomp.Syscalls) != 1 {
+		t.Errorf("seccomp = %+v", r.Seccomp)
+	}
+	if !r.NoNewPrivileges {
+		t.Error("noNewPrivileges should default to true")
+	}
+}
