@@ -1,0 +1,344 @@
+package cgroups
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/profilec/profilec/compiler/plan"
+)
+
+// cfsPeriod is the CFS period both versions use for CPUMax: 100ms, the
+// kernel's and runc's default, so quota = CPUs * period.
+const cfsPeriod = 100000
+
+type v1 struct {
+	c       plan.Cgroup
+	mount   string
+	name    string
+	dirs    map[string]string // controller -> created dir
+	order   []string          // creation order, removed in reverse
+	skipped []string
+	peak    int64
+}
+
+// NewV1 creates one directory per needed controller under
+// MOUNT/CONTROLLER/profilec/NAME and applies the limits.
+func NewV1(c *plan.Cgroup, o Options) (Manager, error) {
+	if o.Mount == "" {
+		o.Mount = DefaultMount
+	}
+	m := &v1{mount: o.Mount, name: o.Name, dirs: map[string]string{}}
+	if c != nil {
+		m.c = *c
+	}
+	need := map[string]bool{}
+	if m.c.MemoryMax != nil || m.c.MemorySwapMax != nil || o.Stats {
+		need["memory"] = true
+	}
+	if m.c.PidsMax != nil || o.Stats {
+		need["pids"] = true
+	}
+	if m.c.CPUMax != nil || m.c.CPUWeight != nil {
+		need["cpu"] = true
+	}
+	if o.Stats {
+		need["cpuacct"] = true
+	}
+	if m.c.IOWeight != nil || len(m.c.IOMax) > 0 {
+		need["blkio"] = true
+	}
+	if o.Freezer || len(need) == 0 {
+		// A cgroup with no limit still has to hold the tree so it can be
+		// killed as one: the freezer is the cheapest controller for that.
+		need["freezer"] = true
+	}
+	for _, ctrl := range []string{"memory", "pids", "cpu", "cpuacct", "blkio", "freezer"} {
+		if !need[ctrl] {
+			continue
+		}
+		if err := m.create(ctrl); err != nil {
+			if m.c.Optional && skippable(err) {
+				m.skipped = append(m.skipped, fmt.Sprintf("cgroup v1 %s: %v", ctrl, err))
+				continue
+			}
+			_ = m.Destroy()
+			return nil, err
+		}
+	}
+	if err := m.apply(); err != nil {
+		_ = m.Destroy()
+		return nil, err
+	}
+	return m, nil
+}
+
+func (m *v1) create(ctrl string) error {
+	root := filepath.Join(m.mount, ctrl)
+	real, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return fmt.Errorf("create cgroup: %s hierarchy: %w", ctrl, errNoController)
+	}
+	// cpu and cpuacct are often co-mounted ("cpu,cpuacct" with symlinks):
+	// one directory serves both.
+	for c, d := range m.dirs {
+		if filepath.Dir(filepath.Dir(d)) == real {
+			m.dirs[ctrl] = m.dirs[c]
+			return nil
+		}
+	}
+	parent := filepath.Join(real, Parent)
+	if err := os.Mkdir(parent, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("create cgroup %s: %w", parent, err)
+	}
+	dir := filepath.Join(parent, m.name)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return fmt.Errorf("create cgroup %s: %w", dir, err)
+	}
+	m.dirs[ctrl] = dir
+	m.order = append(m.order, ctrl)
+	return nil
+}
+
+func (m *v1) set(ctrl, file, val, what string) error {
+	dir, ok := m.dirs[ctrl]
+	if !ok {
+		return nil // controller skipped as optional; already reported
+	}
+	err := writeFile(filepath.Join(dir, file), val)
+	if err != nil && m.c.Optional && skippable(err) {
+		m.skipped = append(m.skipped, what+": "+err.Error())
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("set %s: %w", what, err)
+	}
+	return nil
+}
+
+func (m *v1) unsupported(what string) error {
+	err := fmt.Errorf("set %s: no cgroup v1 equivalent: %w", what, errNoController)
+	if m.c.Optional {
+		m.skipped = append(m.skipped, err.Error())
+		return nil
+	}
+	return err
+}
+
+func (m *v1) apply() error {
+	c := m.c
+	if c.MemoryMax != nil {
+		if err := m.set("memory", "memory.limit_in_bytes", strconv.FormatInt(*c.MemoryMax, 10), "memory max"); err != nil {
+			return err
+		}
+	}
+	if c.MemoryHigh != nil {
+		// memory.soft_limit_in_bytes only steers reclaim under global
+		// pressure; it neither throttles nor bounds usage the way v2
+		// memory.high does, so mapping onto it would silently weaken the
+		// profile.
+		if err := m.unsupported("memory high"); err != nil {
+			return err
+		}
+	}
+	if c.MemorySwapMax != nil {
+		// v1 memsw counts memory+swap, v2 swap.max counts swap alone.
+		if c.MemoryMax == nil || *c.MemoryMax < 0 {
+			if err := m.unsupported("memory swap max without memory max"); err != nil {
+				return err
+			}
+		} else {
+			total := *c.MemoryMax + *c.MemorySwapMax
+			if *c.MemorySwapMax < 0 || total < 0 {
+				total = -1
+			}
+			if err := m.set("memory", "memory.memsw.limit_in_bytes", strconv.FormatInt(total, 10), "memory swap max"); err != nil {
+				return err
+			}
+		}
+	}
+	if c.CPUMax != nil {
+		if err := m.set("cpu", "cpu.cfs_period_us", strconv.Itoa(cfsPeriod), "cpu max"); err != nil {
+			return err
+		}
+		if err := m.set("cpu", "cpu.cfs_quota_us", strconv.FormatInt(cpuQuota(*c.CPUMax), 10), "cpu max"); err != nil {
+			return err
+		}
+	}
+	if c.CPUWeight != nil {
+		if err := m.set("cpu", "cpu.shares", strconv.FormatUint(WeightToShares(*c.CPUWeight), 10), "cpu weight"); err != nil {
+			return err
+		}
+	}
+	if c.IOWeight != nil {
+		if err := m.set("blkio", "blkio.weight", strconv.FormatUint(IOWeightToV1(*c.IOWeight), 10), "io weight"); err != nil {
+			return err
+		}
+	}
+	for _, io := range c.IOMax {
+		for _, f := range []struct {
+			file string
+			v    uint64
+		}{
+			{"blkio.throttle.read_bps_device", io.RBps},
+			{"blkio.throttle.write_bps_device", io.WBps},
+			{"blkio.throttle.read_iops_device", io.RIOps},
+			{"blkio.throttle.write_iops_device", io.WIOps},
+		} {
+			if f.v == 0 {
+				continue
+			}
+			if err := m.set("blkio", f.file, io.Device+" "+strconv.FormatUint(f.v, 10), "io max "+io.Device); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func cpuQuota(cpus float64) int64 {
+	if cpus <= 0 {
+		return -1
+	}
+	q := int64(math.Ceil(cpus * cfsPeriod))
+	if q < 1000 { // the kernel refuses quotas under 1ms
+		q = 1000
+	}
+	return q
+}
+
+// WeightToShares maps a cgroup v2 cpu.weight [1, 10000] onto v1 cpu.shares
+// [2, 262144], the inverse of the conversion runc and systemd apply the
+// other way, so 100 (the v2 default) becomes 1024 (the v1 default).
+func WeightToShares(w uint64) uint64 {
+	w = min(max(w, 1), 10000)
+	return 2 + ((w-1)*262142+9999/2)/9999
+}
+
+// IOWeightToV1 maps io.weight [1, 10000] onto blkio.weight [10, 1000].
+func IOWeightToV1(w uint64) uint64 {
+	w = min(max(w, 1), 10000)
+	return 10 + ((w-1)*990+9999/2)/9999
+}
+
+func (m *v1) Version() int { return 1 }
+
+func (m *v1) Path() string {
+	if d, ok := m.dirs["memory"]; ok {
+		return d
+	}
+	for _, c := range m.order {
+		return m.dirs[c]
+	}
+	return ""
+}
+
+func (m *v1) Skipped() []string { return m.skipped }
+func (m *v1) CgroupFD() int     { return -1 }
+
+func (m *v1) Join(pid int) error {
+	s := strconv.Itoa(pid)
+	for _, c := range m.order {
+		if err := writeFile(filepath.Join(m.dirs[c], "cgroup.procs"), s); err != nil {
+			return fmt.Errorf("join cgroup: %w", err)
+		}
+	}
+	return nil
+}
+
+func (m *v1) SetPids() error {
+	if m.c.PidsMax == nil {
+		return nil
+	}
+	v := "max"
+	if *m.c.PidsMax >= 0 {
+		v = strconv.FormatInt(*m.c.PidsMax, 10)
+	}
+	return m.set("pids", "pids.max", v, "pids max")
+}
+
+func (m *v1) Kill() error {
+	if len(m.order) == 0 {
+		return nil
+	}
+	if dir, ok := m.dirs["freezer"]; ok {
+		// Frozen tasks cannot fork, so one pass of SIGKILL reaches all;
+		// they die as soon as they are thawed.
+		if err := writeFile(filepath.Join(dir, "freezer.state"), "FROZEN"); err == nil {
+			deadline := time.Now().Add(2 * time.Second)
+			for time.Now().Before(deadline) {
+				b, err := os.ReadFile(filepath.Join(dir, "freezer.state"))
+				if err != nil || string(b) != "FREEZING\n" {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+			pids, _ := readPids(dir)
+			for _, p := range pids {
+				_ = killPid(p)
+			}
+			_ = writeFile(filepath.Join(dir, "freezer.state"), "THAWED")
+		}
+		return killLoop(dir)
+	}
+	return killLoop(m.dirs[m.order[0]])
+}
+
+func (m *v1) Sample() {
+	if d, ok := m.dirs["pids"]; ok {
+		if n, err := readInt(filepath.Join(d, "pids.current")); err == nil && n > m.peak {
+			m.peak = n
+		}
+	}
+}
+
+func (m *v1) Stats() (Stats, error) {
+	var s Stats
+	var errs []error
+	if d, ok := m.dirs["memory"]; ok {
+		v, err := readInt(filepath.Join(d, "memory.max_usage_in_bytes"))
+		errs = append(errs, err)
+		s.PeakMemory = v
+	}
+	if d, ok := m.dirs["cpuacct"]; ok {
+		v, err := readInt(filepath.Join(d, "cpuacct.usage"))
+		errs = append(errs, err)
+		s.CPUTime = time.Duration(v)
+	}
+	m.Sample()
+	s.PeakPids, s.PidsSampled = m.peak, true
+	if err := errors.Join(errs...); err != nil {
+		return s, fmt.Errorf("read cgroup stats: %w", err)
+	}
+	return s, nil
+}
+
+func (m *v1) OOMKills() (int64, error) {
+	d, ok := m.dirs["memory"]
+	if !ok {
+		return 0, nil
+	}
+	// oom_kill appeared in memory.oom_control in Linux 4.13; before that
+	// under_oom is all there is.
+	return readKey(filepath.Join(d, "memory.oom_control"), "oom_kill")
+}
+
+func (m *v1) MemoryLimitFile() string { return "memory.limit_in_bytes" }
+
+func (m *v1) Destroy() error {
+	var errs []error
+	for i := len(m.order) - 1; i >= 0; i-- {
+		c := m.order[i]
+		if err := rmdirRetry(m.dirs[c]); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		delete(m.dirs, c)
+		m.order = append(m.order[:i], m.order[i+1:]...)
+	}
+	return errors.Join(errs...)
+}

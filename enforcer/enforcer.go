@@ -1,0 +1,572 @@
+package enforcer
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/profilec/profilec/compiler/plan"
+	"github.com/profilec/profilec/enforcer/cgroups"
+)
+
+// Steps names every step at which a launch can fail, in the order they
+// run; StepError.Step is one of these, and Options.Fault takes them.
+var Steps = []string{
+	"validate", "cgroup", "start", "cgroup-join", "sync",
+	"hostname", "mount-private", "mount-proc", "rlimits",
+	"capabilities-bounding", "keepcaps", "groups", "gid", "uid",
+	"capabilities", "ambient", "no-new-privs", "resolve", "seccomp-prepare",
+	"cgroup-pids", "seccomp", "execve",
+}
+
+// StepError is a confinement failure: the target never ran.
+type StepError struct {
+	Step string
+	Err  error
+}
+
+func (e *StepError) Error() string { return e.Step + ": " + e.Err.Error() }
+func (e *StepError) Unwrap() error { return e.Err }
+
+// Options tune one Run.
+type Options struct {
+	// Timeout kills the whole tree after this long; 0 means none.
+	Timeout time.Duration
+	// Stats asks for peak memory, CPU time and peak pids in Result.Stats.
+	Stats bool
+	// Stdin, Stdout and Stderr are the target's; nil means /dev/null.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Env is the target's environment; nil means this process's.
+	Env []string
+	// ForwardSignals relays SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
+	// SIGUSR2 and SIGWINCH sent to this process on to the target. It
+	// changes process-wide signal handling, so only the CLI sets it.
+	ForwardSignals bool
+	// CgroupMount overrides where cgroupfs is mounted (tests).
+	CgroupMount string
+	// Fault makes the named step (one of Steps) fail as if the kernel had
+	// refused it, so tests can check that every failure is closed.
+	Fault string
+}
+
+// Stats are the tree's resource use, read from its cgroup.
+type Stats struct {
+	cgroups.Stats
+	// CgroupVersion is 1 or 2, 0 when the plan made no cgroup.
+	CgroupVersion int
+}
+
+// Result is how the target ended.
+type Result struct {
+	// ExitCode is the target's exit status, or 128+N when signal N killed it.
+	ExitCode int
+	// Signal killed the target; 0 when it exited.
+	Signal syscall.Signal
+	// TimedOut is set when Options.Timeout ended the run.
+	TimedOut bool
+	// OOMKilled is set when the kernel's OOM killer acted in the cgroup.
+	OOMKilled bool
+	// Report says in words why the kernel ended the target: the denied
+	// syscall and its architecture, the memory limit, the timeout.
+	Report string
+	// Skipped lists cgroup limits skipped because the plan marked them
+	// optional and they could not be applied.
+	Skipped []string
+	// Stats is set when Options.Stats asked for it.
+	Stats *Stats
+}
+
+var runSeq atomic.Uint64
+
+// ForwardedSignals are relayed to the target with Options.ForwardSignals.
+// SIGURG is deliberately absent: the Go runtime uses it to preempt
+// goroutines and would flood the target with it.
+var ForwardedSignals = []os.Signal{
+	unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT,
+	unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH,
+}
+
+// Run confines argv as p says, waits for it and cleans up the whole tree.
+// A non-nil error is a *StepError: confinement failed and the target never
+// ran; nothing it created is left behind.
+func Run(ctx context.Context, p *plan.Plan, argv []string, o Options) (Result, error) {
+	r := &runner{p: p, argv: argv, o: o}
+	res, err := r.run(ctx)
+	if err != nil {
+		r.abort()
+		return Result{}, err
+	}
+	return res, nil
+}
+
+type runner struct {
+	p    *plan.Plan
+	argv []string
+	o    Options
+	ns   plan.Namespaces
+
+	cg       cgroups.Manager
+	cmd      *exec.Cmd
+	parent   *os.File
+	sock     fdRW
+	rootless bool
+}
+
+func (r *runner) fault(step string) error {
+	if r.o.Fault == step {
+		return &StepError{Step: step, Err: errInjected}
+	}
+	return nil
+}
+
+func stepErr(step string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *StepError
+	if errors.As(err, &se) {
+		return err
+	}
+	return &StepError{Step: step, Err: err}
+}
+
+func (r *runner) validate() error {
+	if err := r.fault("validate"); err != nil {
+		return err
+	}
+	p := r.p
+	if p == nil {
+		return errors.New("no plan")
+	}
+	if p.Version != plan.Version {
+		return fmt.Errorf("plan version %d, this profilec reads version %d", p.Version, plan.Version)
+	}
+	if p.Arch != "" && p.Arch != nativeArch() {
+		return fmt.Errorf("plan compiled for %s, this machine is %s", p.Arch, nativeArch())
+	}
+	if len(r.argv) == 0 || r.argv[0] == "" {
+		return errors.New("no command to run")
+	}
+	for _, a := range r.argv {
+		if strings.IndexByte(a, 0) >= 0 {
+			return errors.New("command contains a NUL byte")
+		}
+	}
+	c := p.Capabilities
+	for _, set := range [][]string{c.Bounding, c.Effective, c.Permitted, c.Inheritable, c.Ambient} {
+		if _, err := capMask(set); err != nil {
+			return err
+		}
+	}
+	for _, rl := range p.Rlimits {
+		if _, err := rlimitResource(rl.Name); err != nil {
+			return err
+		}
+		if rl.Soft > rl.Hard {
+			return fmt.Errorf("rlimit %s: soft %d above hard %d", rl.Name, rl.Soft, rl.Hard)
+		}
+	}
+	if s := p.Seccomp; s != nil {
+		if _, err := seccompFlags(s.Flags); err != nil {
+			return err
+		}
+		if n := len(s.Program); n == 0 || n > 4096 {
+			return fmt.Errorf("seccomp program of %d instructions (want 1..4096)", n)
+		}
+		if s.ListenerPath != "" {
+			return errors.New("seccomp listenerPath is not supported by profilec exec")
+		}
+	}
+	r.ns = p.Namespaces
+	r.rootless = os.Geteuid() != 0
+	if r.rootless {
+		// Without privilege the only way to get the other namespaces (and
+		// CAP_SYS_ADMIN for seccomp without no_new_privs) is to own them
+		// through a user namespace (user_namespaces(7)).
+		r.ns.User = true
+	}
+	if r.ns.PID && !r.ns.Mount {
+		// A fresh /proc must be mounted for the new pid namespace, and a
+		// mount must never land in the host's namespace.
+		r.ns.Mount = true
+	}
+	return nil
+}
+
+func (r *runner) run(ctx context.Context) (Result, error) {
+	if err := r.validate(); err != nil {
+		return Result{}, stepErr("validate", err)
+	}
+	if r.p.Cgroup != nil || r.o.Stats {
+		if err := r.fault("cgroup"); err != nil {
+			return Result{}, err
+		}
+		cg, err := cgroups.New(r.p.Cgroup, cgroups.Options{
+			Mount:   r.o.CgroupMount,
+			Name:    fmt.Sprintf("%d-%d-%d", os.Getpid(), time.Now().UnixNano(), runSeq.Add(1)),
+			Stats:   r.o.Stats,
+			Freezer: !r.ns.PID,
+		})
+		if err != nil {
+			return Result{}, stepErr("cgroup", err)
+		}
+		r.cg = cg
+	}
+	if err := r.start(); err != nil {
+		return Result{}, stepErr("start", err)
+	}
+	if r.cg != nil && r.cg.CgroupFD() < 0 {
+		if err := r.fault("cgroup-join"); err != nil {
+			return Result{}, err
+		}
+		if err := r.cg.Join(r.cmd.Process.Pid); err != nil {
+			return Result{}, stepErr("cgroup-join", err)
+		}
+	}
+	if err := r.handshake(); err != nil {
+		return Result{}, err
+	}
+	return r.supervise(ctx)
+}
+
+func (r *runner) start() error {
+	if err := r.fault("start"); err != nil {
+		return err
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("create sync socket: %w", err)
+	}
+	r.parent = os.NewFile(uintptr(fds[0]), "profilec-sync")
+	r.sock = fdRW(fds[0])
+	child := os.NewFile(uintptr(fds[1]), "profilec-sync-child")
+	defer child.Close()
+
+	ns := r.ns
+	var flags uintptr
+	for _, f := range []struct {
+		on   bool
+		flag uintptr
+	}{
+		{ns.User, unix.CLONE_NEWUSER}, {ns.PID, unix.CLONE_NEWPID}, {ns.Mount, unix.CLONE_NEWNS},
+		{ns.UTS, unix.CLONE_NEWUTS}, {ns.IPC, unix.CLONE_NEWIPC}, {ns.Net, unix.CLONE_NEWNET},
+		{ns.Cgroup, unix.CLONE_NEWCGROUP}, {ns.Time, unix.CLONE_NEWTIME},
+	} {
+		if f.on {
+			flags |= f.flag
+		}
+	}
+	attr := &syscall.SysProcAttr{
+		Cloneflags: flags,
+		// If the supervisor dies the init stage or target goes with it
+		// (and, as the pid namespace's init, takes the tree along).
+		Pdeathsig: syscall.SIGKILL,
+	}
+	if ns.User {
+		attr.UidMappings = idMaps(ns.UIDMap, os.Geteuid())
+		attr.GidMappings = idMaps(ns.GIDMap, os.Getegid())
+		// An unprivileged writer of gid_map must first deny setgroups
+		// (user_namespaces(7), CVE-2014-8989).
+		attr.GidMappingsEnableSetgroups = !r.rootless
+	}
+	if r.cg != nil && r.cg.CgroupFD() >= 0 {
+		// CLONE_INTO_CGROUP (Linux 5.7): the child is born inside, so
+		// nothing of it is ever charged or limited elsewhere.
+		attr.UseCgroupFD = true
+		attr.CgroupFD = r.cg.CgroupFD()
+	}
+	cmd := &exec.Cmd{
+		Path: "/proc/self/exe",
+		Args: []string{initArgv0},
+		Env: []string{
+			envInitFD + "=" + strconv.Itoa(initFD),
+			// No asynchronous preemption signal may land on the exec
+			// thread between the filter and execve: its handler's
+			// rt_sigreturn would run under the target's filter.
+			"GODEBUG=asyncpreemptoff=1",
+			// One P keeps the init stage's thread count (pids.max counts
+			// threads) and start-up cost low.
+			"GOMAXPROCS=1",
+			"GOGC=off",
+		},
+		Stdin:       r.o.Stdin,
+		Stdout:      r.o.Stdout,
+		Stderr:      r.o.Stderr,
+		ExtraFiles:  []*os.File{child},
+		SysProcAttr: attr,
+		WaitDelay:   time.Second,
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start init stage: %w", err)
+	}
+	r.cmd = cmd
+	return nil
+}
+
+func idMaps(m []plan.IDMap, self int) []syscall.SysProcIDMap {
+	if len(m) == 0 {
+		return []syscall.SysProcIDMap{{ContainerID: 0, HostID: self, Size: 1}}
+	}
+	out := make([]syscall.SysProcIDMap, len(m))
+	for i, x := range m {
+		out[i] = syscall.SysProcIDMap{ContainerID: int(x.ContainerID), HostID: int(x.HostID), Size: int(x.Size)}
+	}
+	return out
+}
+
+// handshake walks the child through the protocol in sync.go.
+func (r *runner) handshake() error {
+	if err := r.fault("sync"); err != nil {
+		return err
+	}
+	env := r.o.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	cfg := initConfig{Plan: r.p, Argv: r.argv, Env: env, SetgroupsDenied: r.ns.User && r.rootless, Fault: r.o.Fault}
+	pl := *r.p
+	pl.Namespaces = r.ns
+	cfg.Plan = &pl
+	if err := writeMsg(r.sock, msgConfig, cfg); err != nil {
+		return stepErr("sync", err)
+	}
+	if err := r.expect(msgReady); err != nil {
+		return err
+	}
+	if r.cg != nil {
+		if err := r.fault("cgroup-pids"); err != nil {
+			return err
+		}
+		if err := r.cg.SetPids(); err != nil {
+			return stepErr("cgroup-pids", err)
+		}
+	}
+	if err := writeMsg(r.sock, msgGo, nil); err != nil {
+		return stepErr("sync", err)
+	}
+	t, p, err := readMsg(r.sock)
+	if err == io.EOF {
+		return nil // close-on-exec fired: the target runs
+	}
+	return r.childFailure(t, p, err)
+}
+
+func (r *runner) expect(want msgType) error {
+	t, p, err := readMsg(r.sock)
+	if err == nil && t == want {
+		return nil
+	}
+	return r.childFailure(t, p, err)
+}
+
+func (r *runner) childFailure(t msgType, p []byte, err error) error {
+	switch {
+	case err == io.EOF:
+		return &StepError{Step: "sync", Err: fmt.Errorf("init stage exited early: %s", r.reapEarly())}
+	case err != nil:
+		return stepErr("sync", err)
+	case t == msgError:
+		var se stepError
+		if err := json.Unmarshal(p, &se); err != nil {
+			return stepErr("sync", fmt.Errorf("decode error message: %w", err))
+		}
+		return &StepError{Step: se.Step, Err: errors.New(se.Err)}
+	case t == msgExecFailed && len(p) == 4:
+		e := syscall.Errno(binary.LittleEndian.Uint32(p))
+		return &StepError{Step: "execve", Err: fmt.Errorf("execute %s: %w", r.argv[0], e)}
+	}
+	return stepErr("sync", fmt.Errorf("unexpected %v message", t))
+}
+
+// reapEarly describes how a child that broke off the protocol ended.
+func (r *runner) reapEarly() string {
+	err := r.cmd.Wait()
+	r.cmd = nil
+	if err == nil {
+		return "exit status 0"
+	}
+	return err.Error()
+}
+
+// abort undoes a failed launch: the child dies (taking its pid namespace
+// with it), the cgroup is emptied and removed.
+func (r *runner) abort() {
+	if r.cmd != nil {
+		_ = r.cmd.Process.Kill()
+		_ = r.cmd.Wait()
+	}
+	if r.cg != nil {
+		_ = r.cg.Kill()
+		_ = r.cg.Destroy()
+	}
+	if r.parent != nil {
+		_ = r.parent.Close()
+	}
+}
+
+// childInfo is siginfo_t as waitid fills it for SIGCHLD (the
+// _sigchld arm of the union), which x/sys/unix leaves opaque.
+type childInfo struct {
+	Signo, Errno, Code int32
+	_                  int32
+	Pid                int32
+	UID                uint32
+	Status             int32
+	_                  [100]byte
+}
+
+const (
+	cldExited = 1 // CLD_EXITED: Status is the exit code
+	cldKilled = 2 // CLD_KILLED: Status is the signal
+	cldDumped = 3 // CLD_DUMPED: killed, core dumped
+)
+
+type exitInfo struct {
+	info childInfo
+	err  error
+}
+
+func (r *runner) supervise(ctx context.Context) (Result, error) {
+	pid := r.cmd.Process.Pid
+	_ = r.parent.Close()
+	r.parent = nil
+	var res Result
+	if r.cg != nil {
+		res.Skipped = r.cg.Skipped()
+	}
+
+	exited := make(chan exitInfo, 1)
+	go func() {
+		// WNOWAIT leaves the target a zombie so /proc/PID/syscall can
+		// still be read for a seccomp kill report.
+		var ei exitInfo
+		for {
+			ei.err = unix.Waitid(unix.P_PID, pid, (*unix.Siginfo)(unsafe.Pointer(&ei.info)), unix.WEXITED|unix.WNOWAIT, nil)
+			if ei.err != unix.EINTR {
+				break
+			}
+		}
+		exited <- ei
+	}()
+	var sigs chan os.Signal
+	if r.o.ForwardSignals {
+		sigs = make(chan os.Signal, 8)
+		signal.Notify(sigs, ForwardedSignals...)
+		defer signal.Stop(sigs)
+	}
+	var timeout <-chan time.Time
+	if r.o.Timeout > 0 {
+		t := time.NewTimer(r.o.Timeout)
+		defer t.Stop()
+		timeout = t.C
+	}
+	var tick <-chan time.Time
+	if r.cg != nil && r.o.Stats {
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		tick = t.C
+	}
+	var ei exitInfo
+wait:
+	for {
+		select {
+		case ei = <-exited:
+			break wait
+		case s := <-sigs:
+			_ = unix.Kill(pid, s.(syscall.Signal))
+		case <-tick:
+			r.cg.Sample()
+		case <-timeout:
+			res.TimedOut = true
+			res.Report = fmt.Sprintf("timed out after %v: killed the process tree", r.o.Timeout)
+			r.killTree(pid)
+		case <-ctx.Done():
+			res.Report = "cancelled: " + ctx.Err().Error() + ": killed the process tree"
+			r.killTree(pid)
+			ctx = context.Background()
+		}
+	}
+
+	var cause string
+	if ei.err == nil {
+		switch ei.info.Code {
+		case cldExited:
+			res.ExitCode = int(ei.info.Status)
+		case cldKilled, cldDumped:
+			res.Signal = syscall.Signal(ei.info.Status)
+			res.ExitCode = 128 + int(ei.info.Status)
+			if res.Signal == unix.SIGSYS {
+				cause = seccompReport(pid)
+			}
+		}
+	}
+	if r.cg != nil && r.p.Cgroup != nil && r.p.Cgroup.MemoryMax != nil {
+		if n, err := r.cg.OOMKills(); err == nil && n > 0 {
+			res.OOMKilled = true
+			cause = fmt.Sprintf("out of memory: the kernel killed %d process(es) at the memory limit of %s (%s)",
+				n, formatBytes(*r.p.Cgroup.MemoryMax), r.cg.MemoryLimitFile())
+		}
+	}
+	if cause != "" {
+		if res.Report != "" {
+			res.Report += "; "
+		}
+		res.Report += cause
+	}
+	r.killTree(pid)
+	_ = r.cmd.Wait()
+	r.cmd = nil
+	if r.cg != nil {
+		if r.o.Stats {
+			st, _ := r.cg.Stats()
+			res.Stats = &Stats{Stats: st, CgroupVersion: r.cg.Version()}
+		}
+		if err := r.cg.Destroy(); err != nil {
+			res.Report = strings.TrimPrefix(res.Report+"; "+err.Error(), "; ")
+		}
+		r.cg = nil
+	} else if r.o.Stats {
+		res.Stats = &Stats{}
+	}
+	return res, nil
+}
+
+// killTree ends every process of the tree: the cgroup is killed as a
+// whole; without one, SIGKILL to the pid namespace's init makes the
+// kernel kill the rest of the namespace (pid_namespaces(7)). Without
+// either, only the target itself can be reached.
+func (r *runner) killTree(pid int) {
+	if r.cg != nil {
+		_ = r.cg.Kill()
+	}
+	_ = unix.Kill(pid, unix.SIGKILL)
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n < 0:
+		return "max"
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -1,0 +1,154 @@
+package enforcer
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/profilec/profilec/compiler/plan"
+)
+
+// The parent (supervisor) and child (init stage) talk over one
+// SOCK_STREAM socketpair, fd 3 in the child, close-on-exec there. Every
+// message is a frame: type (1 byte), payload length (4 bytes, little
+// endian), payload.
+//
+//	dir  message        payload    meaning
+//	P→C  msgConfig      initConfig the cgroup is joined; start the steps
+//	C→P  msgReady       -          every step but seccomp+execve is done
+//	P→C  msgGo          -          pids.max is set; install the filter, exec
+//	C→P  msgError       stepError  a step failed; the child exits, no exec
+//	C→P  msgExecFailed  errno (4)  execve failed after the filter was on
+//	C→P  EOF            -          execve succeeded (close-on-exec fired)
+//
+// EOF is the only success signal after msgGo because once the filter is
+// installed the child may not be allowed any write(2): the kernel closing
+// the fd at execve says "the target runs" without a syscall of ours.
+type msgType byte
+
+const (
+	msgConfig msgType = iota + 1
+	msgReady
+	msgGo
+	msgError
+	msgExecFailed
+)
+
+func (t msgType) String() string {
+	switch t {
+	case msgConfig:
+		return "config"
+	case msgReady:
+		return "ready"
+	case msgGo:
+		return "go"
+	case msgError:
+		return "error"
+	case msgExecFailed:
+		return "exec-failed"
+	}
+	return fmt.Sprintf("msg(%d)", byte(t))
+}
+
+// maxFrame bounds what either side will allocate for one payload: a plan
+// with a 4096-instruction program is well under 1 MiB of JSON.
+const maxFrame = 16 << 20
+
+// initConfig is everything the init stage needs; it never reads the
+// environment or the command line for it.
+type initConfig struct {
+	Plan *plan.Plan `json:"plan"`
+	Argv []string   `json:"argv"`
+	Env  []string   `json:"env"`
+	// SetgroupsDenied is true when the user namespace was created by an
+	// unprivileged user: the kernel then demands "deny" in
+	// /proc/PID/setgroups before gid_map can be written.
+	SetgroupsDenied bool   `json:"setgroupsDenied,omitempty"`
+	Fault           string `json:"fault,omitempty"`
+}
+
+type stepError struct {
+	Step string `json:"step"`
+	Err  string `json:"err"`
+}
+
+// fdRW reads and writes an fd with plain read(2)/write(2), bypassing the
+// runtime poller so the init stage opens no epoll fd of its own.
+type fdRW int
+
+func (f fdRW) Read(p []byte) (int, error) {
+	for {
+		n, err := unix.Read(int(f), p)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		if n == 0 {
+			return 0, io.EOF
+		}
+		return n, nil
+	}
+}
+
+func (f fdRW) Write(p []byte) (int, error) {
+	done := 0
+	for done < len(p) {
+		n, err := unix.Write(int(f), p[done:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return done, err
+		}
+		done += n
+	}
+	return done, nil
+}
+
+func frame(t msgType, payload []byte) []byte {
+	b := make([]byte, 5+len(payload))
+	b[0] = byte(t)
+	binary.LittleEndian.PutUint32(b[1:5], uint32(len(payload)))
+	copy(b[5:], payload)
+	return b
+}
+
+func writeMsg(w io.Writer, t msgType, v any) error {
+	var payload []byte
+	if v != nil {
+		var err error
+		if payload, err = json.Marshal(v); err != nil {
+			return fmt.Errorf("encode %v message: %w", t, err)
+		}
+	}
+	if _, err := w.Write(frame(t, payload)); err != nil {
+		return fmt.Errorf("send %v message: %w", t, err)
+	}
+	return nil
+}
+
+// readMsg returns io.EOF only for a clean EOF before a frame starts.
+func readMsg(r io.Reader) (msgType, []byte, error) {
+	var h [5]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		if errors.Is(err, io.EOF) {
+			return 0, nil, io.EOF
+		}
+		return 0, nil, fmt.Errorf("read message header: %w", err)
+	}
+	n := binary.LittleEndian.Uint32(h[1:])
+	if n > maxFrame {
+		return 0, nil, fmt.Errorf("read message: payload of %d bytes exceeds %d", n, maxFrame)
+	}
+	p := make([]byte, n)
+	if _, err := io.ReadFull(r, p); err != nil {
+		return 0, nil, fmt.Errorf("read %v message: %w", msgType(h[0]), err)
+	}
+	return msgType(h[0]), p, nil
+}
