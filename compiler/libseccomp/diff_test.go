@@ -1,0 +1,374 @@
+package libseccomp
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	lsc "github.com/seccomp/libseccomp-golang"
+
+	"github.com/profilec/profilec/compiler/plan"
+	"github.com/profilec/profilec/schema"
+	"github.com/profilec/profilec/schema/systab"
+)
+
+// The differential harness runs one profile through libseccomp (the oracle,
+// built as runc builds it) and through a candidate, then compares their
+// verdicts over every architecture a filter on x86_64 can meet, every
+// syscall number from -1 to past the end of each table, and boundary
+// argument values. The table test and the fuzz test share it.
+
+// candidate is a program under test.
+type candidate struct {
+	name string
+	prog []plan.Instruction
+	// run is the candidate's own interpreter, checked against ours on every
+	// input; nil if it has none.
+	run func(input) (uint32, error)
+}
+
+// probeArch is one value of seccomp_data.arch with the numbers to try.
+type probeArch struct {
+	label   string
+	audit   uint32
+	sysArch string // systab arch for names; "" for a foreign arch
+	nrs     []int32
+}
+
+// probeArches lists what a filter running on an x86_64 kernel can see:
+// x86_64 and x32 calls (both AUDIT_ARCH_X86_64), i386 calls through int 0x80,
+// and foreign arches, which must meet the bad-arch action.
+func probeArches() []probeArch {
+	span := func(lo, hi int) []int32 {
+		var out []int32
+		for n := lo; n <= hi; n++ {
+			out = append(out, int32(n))
+		}
+		return out
+	}
+	odd := []int32{-2, math.MaxInt32, math.MinInt32, x32Bit - 1, x32Bit, x32Bit | 0x3fffffff, -x32Bit}
+	x64 := append(span(-1, systab.MaxSyscall("SCMP_ARCH_X86_64")+64), odd...)
+	x32 := span(x32Bit-1, systab.MaxSyscall("SCMP_ARCH_X32")+64)
+	i386 := append(span(-1, systab.MaxSyscall("SCMP_ARCH_X86")+64), odd...)
+	foreign := append(span(-1, 64), odd...)
+	return []probeArch{
+		{"x86_64", auditX86_64, "SCMP_ARCH_X86_64", x64},
+		{"x32", auditX86_64, "SCMP_ARCH_X32", x32},
+		{"x86", auditI386, "SCMP_ARCH_X86", i386},
+		{"aarch64", auditAarch64, "", foreign},
+		{"arm", auditArm, "", foreign},
+	}
+}
+
+// boundaryValues are argument values where comparisons on 64-bit values
+// split into 32-bit halves go wrong.
+var boundaryValues = []uint64{
+	0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 1 << 32, 0xffffffff00000000,
+	0x8000000000000000, math.MaxUint64, 0x100000001, 0x7fffffffffffffff,
+}
+
+// argValues returns the boundary values plus, for every value a rule uses,
+// its neighbours and the values that share its low or its high half.
+func argValues(s *schema.ResolvedSeccomp) []uint64 {
+	set := map[uint64]bool{}
+	add := func(v uint64) {
+		for _, w := range []uint64{v, v - 1, v + 1, v ^ 1<<32, v + 1<<32, v - 1<<32, v & 0xffffffff, v | 0xffffffff00000000, v &^ 0xffffffff, v | 0xffffffff} {
+			set[w] = true
+		}
+	}
+	for _, v := range boundaryValues {
+		set[v] = true
+	}
+	for _, r := range s.Syscalls {
+		for _, a := range r.Args {
+			add(a.Value)
+			if a.Op == "SCMP_CMP_MASKED_EQ" {
+				add(a.ValueTwo)
+				set[a.ValueTwo|^a.Value] = true // every bit outside the mask set
+				set[a.ValueTwo&a.Value] = true
+			}
+		}
+	}
+	out := make([]uint64, 0, len(set))
+	for v := range set {
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// satisfying returns an argument vector meeting every condition of r when
+// that is possible, the starting point for varying one argument at a time
+// through a rule with several conditions.
+func satisfying(r schema.SyscallRule) [6]uint64 {
+	var v [6]uint64
+	for _, a := range r.Args {
+		if a.Index >= 6 {
+			continue
+		}
+		switch a.Op {
+		case "SCMP_CMP_NE", "SCMP_CMP_GT":
+			v[a.Index] = a.Value + 1
+		case "SCMP_CMP_LT":
+			v[a.Index] = a.Value - 1
+		case "SCMP_CMP_MASKED_EQ":
+			v[a.Index] = a.ValueTwo
+		default:
+			v[a.Index] = a.Value
+		}
+	}
+	return v
+}
+
+// gap is an (arch, nr) where libseccomp 2.5.4's own syscall table, not its
+// semantics, decides the verdict, so comparing there tests libseccomp's
+// table instead of the compiler.
+type gapKey struct {
+	audit uint32
+	nr    int32
+}
+
+// tableGaps finds the (arch, nr) pairs the profile names that libseccomp
+// resolves differently from the kernel's table (systab): syscalls newer than
+// libseccomp 2.5.4, and on x86 the direct socket and SysV IPC calls (Linux
+// 4.3+), which libseccomp 2.5.4 knows only through the socketcall and ipc
+// multiplexers. For those it also rewrites the rule onto socketcall or ipc,
+// so their verdicts are libseccomp's table's business too.
+func tableGaps(s *schema.ResolvedSeccomp, native string) map[gapKey]string {
+	gaps := map[gapKey]string{}
+	for _, an := range targetArches(s, native) {
+		a, ok := systab.LookupArch(an)
+		if !ok {
+			continue
+		}
+		la, err := scmpArch(an)
+		if err != nil {
+			continue
+		}
+		for _, r := range s.Syscalls {
+			for _, name := range r.Names {
+				nr, ok := systab.SyscallNumber(a.Name, name)
+				if !ok {
+					continue
+				}
+				l, err := lsc.GetSyscallFromNameByArch(name, la)
+				switch {
+				case err != nil:
+					gaps[gapKey{a.Audit, int32(nr)}] = fmt.Sprintf("libseccomp %s does not know %s", libVersion(), name)
+				case int(l) == nr:
+				case l < 0 && a.Name == "SCMP_ARCH_X86":
+					mux, muxName := 102, "socketcall"
+					if l <= -200 {
+						mux, muxName = 117, "ipc"
+					}
+					gaps[gapKey{a.Audit, int32(nr)}] = fmt.Sprintf("libseccomp %s knows %s only through %s", libVersion(), name, muxName)
+					if actionOf(r) != plainAction(s, muxName) {
+						gaps[gapKey{a.Audit, int32(mux)}] = fmt.Sprintf("libseccomp %s rewrites rules for %s onto %s", libVersion(), name, muxName)
+					}
+				default:
+					gaps[gapKey{a.Audit, int32(nr)}] = fmt.Sprintf("libseccomp %s numbers %s %d, the kernel %d", libVersion(), name, l, nr)
+				}
+			}
+		}
+	}
+	return gaps
+}
+
+// actionOf spells a rule's action with its errno or trace data.
+func actionOf(r schema.SyscallRule) string {
+	if r.ErrnoRet != nil {
+		return fmt.Sprintf("%s(%d)", r.Action, *r.ErrnoRet)
+	}
+	return r.Action
+}
+
+// plainAction is the action of the rules that name name without arguments,
+// else the default; "" if those rules disagree. A rule that libseccomp moves
+// onto a multiplexer with this same action cannot change the multiplexer's
+// verdict, so the multiplexer stays compared.
+func plainAction(s *schema.ResolvedSeccomp, name string) string {
+	act := ""
+	for _, r := range s.Syscalls {
+		if len(r.Args) == 0 && slices.Contains(r.Names, name) {
+			if act != "" && act != actionOf(r) {
+				return ""
+			}
+			act = actionOf(r)
+		}
+	}
+	if act == "" {
+		d := schema.SyscallRule{Action: s.DefaultAction, ErrnoRet: s.DefaultErrnoRet}
+		act = actionOf(d)
+	}
+	return act
+}
+
+func libVersion() string {
+	ma, mi, mc := lsc.GetLibraryVersion()
+	return fmt.Sprintf("%d.%d.%d", ma, mi, mc)
+}
+
+// mismatch is one input on which two programs disagree.
+type mismatch struct {
+	arch         probeArch
+	in           input
+	oracle, cand uint32
+}
+
+// differential compares cand with the oracle program on s. It reports every
+// difference (the first 40 in full) and returns how many inputs it ran.
+func differential(t testing.TB, s *schema.ResolvedSeccomp, native string, oracle []plan.Instruction, cand candidate) int {
+	t.Helper()
+	if err := checkProgram(oracle); err != nil {
+		t.Fatalf("libseccomp: %v", err)
+	}
+	if err := checkProgram(cand.prog); err != nil {
+		t.Fatalf("%s: %v", cand.name, err)
+	}
+	gaps := tableGaps(s, native)
+	values := argValues(s)
+	var (
+		diffs    []mismatch
+		selfDiff []string
+		runs     int
+		skipped  = map[string][]string{}
+	)
+	eval := func(pa probeArch, in input) {
+		runs++
+		o, err := run(oracle, in)
+		if err != nil {
+			t.Fatalf("libseccomp on %s: %v", describeInput(pa, in), err)
+		}
+		c, err := run(cand.prog, in)
+		if err != nil {
+			t.Fatalf("%s on %s: %v", cand.name, describeInput(pa, in), err)
+		}
+		if cand.run != nil {
+			own, err := cand.run(in)
+			if err != nil || own != c.ret {
+				if len(selfDiff) < 20 {
+					selfDiff = append(selfDiff, fmt.Sprintf("%s: %s's interpreter says %s (err %v), this package's interpreter %s",
+						describeInput(pa, in), cand.name, fmtAction(own), err, fmtAction(c.ret)))
+				}
+			}
+		}
+		if o.ret != c.ret {
+			diffs = append(diffs, mismatch{pa, in, o.ret, c.ret})
+		}
+	}
+	for _, pa := range probeArches() {
+		for _, nr := range pa.nrs {
+			zero := input{nr: nr, arch: pa.audit}
+			if why, ok := gaps[gapKey{pa.audit, nr}]; ok {
+				skipped[why] = append(skipped[why], fmt.Sprintf("%s/%d", pa.label, nr))
+				continue
+			}
+			eval(pa, zero)
+			// Arguments matter only where some path loads them.
+			oz, _ := run(oracle, zero)
+			cz, _ := run(cand.prog, zero)
+			ones := input{nr: nr, arch: pa.audit, ip: math.MaxUint64, args: [6]uint64{math.MaxUint64, math.MaxUint64, math.MaxUint64, math.MaxUint64, math.MaxUint64, math.MaxUint64}}
+			oo, _ := run(oracle, ones)
+			co, _ := run(cand.prog, ones)
+			if !oz.argLoad && !cz.argLoad && !oo.argLoad && !co.argLoad {
+				continue
+			}
+			eval(pa, ones)
+			bases := [][6]uint64{{}, ones.args}
+			if name, ok := systab.SyscallName(pa.sysArch, int(nr)); ok && pa.sysArch != "" {
+				for _, r := range s.Syscalls {
+					if len(r.Args) > 0 && slices.Contains(r.Names, name) {
+						bases = append(bases, satisfying(r))
+					}
+				}
+			}
+			if len(bases) == 2 { // a multiplexer, say: try every rule's arguments
+				for _, r := range s.Syscalls {
+					if len(r.Args) > 0 {
+						bases = append(bases, satisfying(r))
+					}
+				}
+			}
+			for _, base := range bases {
+				for i := range 6 {
+					for _, v := range values {
+						in := input{nr: nr, arch: pa.audit, args: base}
+						in.args[i] = v
+						eval(pa, in)
+					}
+				}
+			}
+		}
+	}
+	for _, why := range slices.Sorted(maps.Keys(skipped)) {
+		t.Logf("not compared, %s: %s", why, strings.Join(skipped[why], " "))
+	}
+	if len(selfDiff) > 0 {
+		t.Errorf("the two interpreters disagree on %s's program:\n%s", cand.name, strings.Join(selfDiff, "\n"))
+	}
+	if len(diffs) > 0 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s differs from libseccomp %s on %d of %d inputs", cand.name, libVersion(), len(diffs), runs)
+		for i, d := range diffs {
+			if i == 40 {
+				fmt.Fprintf(&b, "\n... and %d more", len(diffs)-i)
+				break
+			}
+			fmt.Fprintf(&b, "\n%s: %s %s (0x%08x), libseccomp %s (0x%08x)%s",
+				describeInput(d.arch, d.in), cand.name, fmtAction(d.cand), d.cand, fmtAction(d.oracle), d.oracle, rulesFor(s, d.arch, d.in.nr))
+		}
+		t.Error(b.String())
+	}
+	return runs
+}
+
+// describeInput says which call an input is, by name where the table has one.
+func describeInput(pa probeArch, in input) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "arch %s (0x%08x) nr %d", pa.label, in.arch, in.nr)
+	if pa.sysArch != "" {
+		if name, ok := systab.SyscallName(pa.sysArch, int(in.nr)); ok {
+			fmt.Fprintf(&b, " (%s)", name)
+		}
+	}
+	if in.args != [6]uint64{} {
+		fmt.Fprintf(&b, " args [%#x %#x %#x %#x %#x %#x]", in.args[0], in.args[1], in.args[2], in.args[3], in.args[4], in.args[5])
+	}
+	return b.String()
+}
+
+// rulesFor lists the profile's rules that name the call, for the reader of a
+// failure.
+func rulesFor(s *schema.ResolvedSeccomp, pa probeArch, nr int32) string {
+	if pa.sysArch == "" {
+		return " [foreign arch: bad-arch action]"
+	}
+	name, ok := systab.SyscallName(pa.sysArch, int(nr))
+	if !ok {
+		return fmt.Sprintf(" [no syscall %d on %s; default %s]", nr, pa.label, s.DefaultAction)
+	}
+	var parts []string
+	for i, r := range s.Syscalls {
+		if !slices.Contains(r.Names, name) {
+			continue
+		}
+		p := fmt.Sprintf("rule %d %s", i, r.Action)
+		if r.ErrnoRet != nil {
+			p += fmt.Sprintf("(%d)", *r.ErrnoRet)
+		}
+		for _, a := range r.Args {
+			p += fmt.Sprintf(" arg%d %s %#x", a.Index, strings.TrimPrefix(a.Op, "SCMP_CMP_"), a.Value)
+			if a.Op == "SCMP_CMP_MASKED_EQ" {
+				p += fmt.Sprintf(" %#x", a.ValueTwo)
+			}
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf(" [no rule names %s; default %s]", name, s.DefaultAction)
+	}
+	return " [" + strings.Join(parts, "; ") + "]"
+}
