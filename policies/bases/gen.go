@@ -1,0 +1,3 @@
+package bases
+
+//go:generate go run ../../internal/gen/dockerdefault -o docker-default.yaml
