@@ -238,9 +238,9 @@ func TestResolveSeccompDisabled(t *testing.T) {
 
 func TestResolveCapabilities(t *testing.T) {
 	files := map[string]string{
-		"base.yaml": "version: 1\ncapabilities: {add: [chown, kill, NET_RAW, cap_setuid], ambient: [kill]}\n",
-		"drop.yaml": "version: 1\nextends: base.yaml\ncapabilities: {drop: [net_raw]}\n",
-		"all.yaml":  "version: 1\nextends: base.yaml\ncapabilities: {drop: [ALL], add: [NET_BIND_SERVICE], ambient: [NET_BIND_SERVICE]}\n",
+		"base.yaml":  "version: 1\ncapabilities: {add: [chown, kill, NET_RAW, cap_setuid], ambient: [kill]}\n",
+		"drop.yaml":  "version: 1\nextends: base.yaml\ncapabilities: {drop: [net_raw]}\n",
+		"all.yaml":   "version: 1\nextends: base.yaml\ncapabilities: {drop: [ALL], add: [NET_BIND_SERVICE], ambient: [NET_BIND_SERVICE]}\n",
 		"every.yaml": "version: 1\ncapabilities: {add: [all]}\n",
 	}
 	r := mustResolve(t, files, "drop.yaml")
