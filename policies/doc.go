@@ -1,0 +1,2 @@
+// Package policies validates resolved profiles with OPA: built-in safety rules, built-in policy sets and organisation policies written with conftest's conventions.
+package policies

@@ -1,0 +1,218 @@
+package policies
+
+import (
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/profilec/profilec/policies/bases"
+	"github.com/profilec/profilec/schema"
+)
+
+// Positions live beside the values they locate, in fields the JSON input
+// omits (json:"-"), so policies can only name a place by its YAML path. A
+// locator maps those paths back to FILE:LINE:COL.
+type locator struct {
+	pos     map[string]schema.Pos
+	file    string   // the profile itself, for paths nothing records
+	sources []string // the extends chain, the profile last
+	docs    map[string]*yaml.Node
+}
+
+var posType = reflect.TypeFor[schema.Pos]()
+
+// newLocator walks r and records every position it carries under the YAML
+// path of the value it belongs to. It reads any Pos field, and any XPos
+// []Pos field as the positions of the elements of the sibling slice Xs
+// (NamePos for Names), so positions the loader adds later are found too.
+func newLocator(r *schema.Resolved) *locator {
+	l := &locator{pos: map[string]schema.Pos{}, sources: r.Sources, docs: map[string]*yaml.Node{}}
+	if len(r.Sources) > 0 {
+		l.file = r.Sources[len(r.Sources)-1]
+	}
+	l.walk(reflect.ValueOf(r).Elem(), "")
+	return l
+}
+
+func (l *locator) walk(v reflect.Value, path string) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			l.walk(v.Elem(), path)
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			l.walk(v.Index(i), path+"["+strconv.Itoa(i)+"]")
+		}
+	case reflect.Map:
+		if v.Type().Key().Kind() != reflect.String {
+			return
+		}
+		for _, k := range v.MapKeys() {
+			l.walk(v.MapIndex(k), join(path, k.String()))
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			sf := t.Field(i)
+			if !sf.IsExported() {
+				continue
+			}
+			fv := v.Field(i)
+			switch {
+			case sf.Type == posType:
+				p := fv.Interface().(schema.Pos)
+				if p.Line == 0 {
+					continue
+				}
+				if sf.Name == "Pos" {
+					l.pos[path] = p
+				} else if target, ok := sibling(t, strings.TrimSuffix(sf.Name, "Pos")); ok {
+					l.pos[join(path, jsonName(target))] = p
+				}
+			case sf.Type.Kind() == reflect.Slice && sf.Type.Elem() == posType:
+				target, ok := sibling(t, strings.TrimSuffix(sf.Name, "Pos"))
+				if !ok {
+					continue
+				}
+				base := join(path, jsonName(target))
+				for j := 0; j < fv.Len(); j++ {
+					if p := fv.Index(j).Interface().(schema.Pos); p.Line > 0 {
+						l.pos[base+"["+strconv.Itoa(j)+"]"] = p
+					}
+				}
+			default:
+				if name := jsonName(sf); name != "" {
+					l.walk(fv, join(path, name))
+				}
+			}
+		}
+	}
+}
+
+// sibling finds the field an XPos field locates: X itself, or its plural
+// (NamePos locates Names, AmbientPos Ambient).
+func sibling(t reflect.Type, name string) (reflect.StructField, bool) {
+	if name == "" {
+		return reflect.StructField{}, false
+	}
+	if f, ok := t.FieldByName(name); ok && jsonName(f) != "" {
+		return f, true
+	}
+	if f, ok := t.FieldByName(name + "s"); ok && jsonName(f) != "" {
+		return f, true
+	}
+	return reflect.StructField{}, false
+}
+
+func jsonName(sf reflect.StructField) string {
+	tag := sf.Tag.Get("json")
+	if tag == "-" {
+		return ""
+	}
+	if name, _, _ := strings.Cut(tag, ","); name != "" {
+		return name
+	}
+	return sf.Name
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// locate returns the position of path, or of its nearest enclosing value
+// that has one, or the start of the profile itself. Recorded positions come
+// first; a path of map keys only (seccomp.defaultAction) is then looked up
+// in the source files, the profile first, as a later file overrides what it
+// extends. Indexed paths never are: an index counts the resolved list, not
+// the one a file writes.
+func (l *locator) locate(path string) schema.Pos {
+	for p := path; p != ""; p = parent(p) {
+		if pos, ok := l.pos[p]; ok {
+			return pos
+		}
+		if strings.Contains(p, "[") {
+			continue
+		}
+		for i := len(l.sources) - 1; i >= 0; i-- {
+			if pos, ok := l.inSource(l.sources[i], p); ok {
+				return pos
+			}
+		}
+	}
+	return schema.Pos{File: l.file, Line: 1, Col: 1}
+}
+
+// inSource finds the dotted key path in file: a scalar's value, or the key
+// of anything larger.
+func (l *locator) inSource(file, path string) (schema.Pos, bool) {
+	doc, ok := l.docs[file]
+	if !ok {
+		doc = parseSource(file)
+		l.docs[file] = doc
+	}
+	n := doc
+	var key *yaml.Node
+	for _, k := range strings.Split(path, ".") {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return schema.Pos{}, false
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == k {
+				key, next = n.Content[i], n.Content[i+1]
+				break
+			}
+		}
+		for next != nil && next.Kind == yaml.AliasNode {
+			next = next.Alias
+		}
+		n = next
+	}
+	if n == nil || key == nil {
+		return schema.Pos{}, false
+	}
+	at := key
+	if n.Kind == yaml.ScalarNode {
+		at = n
+	}
+	return schema.Pos{File: file, Line: at.Line, Col: at.Column}, true
+}
+
+// parseSource reads a profile file or built-in base as a YAML node tree,
+// nil when it cannot: locations are a courtesy, never a failure.
+func parseSource(file string) *yaml.Node {
+	var data []byte
+	if name, ok := strings.CutPrefix(file, "builtin:"); ok {
+		data, _ = bases.Get(name)
+	} else {
+		data, _ = os.ReadFile(file)
+	}
+	if len(data) == 0 || len(data) > 4<<20 {
+		return nil
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil
+	}
+	n := doc.Content[0]
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+// parent drops the last element of a path: a.b[2].c -> a.b[2] -> a.b -> a.
+func parent(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i < 0 {
+		return ""
+	}
+	return p[:i]
+}

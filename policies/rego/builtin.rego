@@ -1,0 +1,216 @@
+# Built-in safety rules every profile is checked against. Each finding is an
+# object {id, severity, msg, path}; path is a YAML path into the profile that
+# Go maps to FILE:LINE:COL. Ids are stable: profiles waive them by id in
+# policyExceptions, so never rename one.
+package profilec.builtin
+
+allow_actions := {"SCMP_ACT_ALLOW", "SCMP_ACT_LOG"}
+
+arches := input.facts.syscalls
+
+native := input.target.arch
+
+# granted holds the capabilities the target holds or can gain. Without
+# no_new_privs a set-user-ID or file-capability binary raises the permitted
+# set up to the bounding set, so the bounding set counts too.
+granted contains c if some c in input.facts.capabilities
+
+granted contains c if some c in input.capabilities.permitted
+
+granted contains c if some c in input.capabilities.ambient
+
+granted contains c if {
+	not input.noNewPrivileges
+	some c in input.capabilities.bounding
+}
+
+# reachable: a syscall some argument values let through on some arch.
+reachable contains name if {
+	some a, name
+	arches[a].allowed[_] = name
+}
+
+reachable contains name if {
+	some a, name
+	arches[a].conditional[_] = name
+}
+
+# allow_path is where the profile lets name through: the first rule naming it
+# with a permissive action, else the default action.
+allow_path(name) := p if {
+	paths := [sprintf("seccomp.syscalls[%d].names[%d]", [i, j]) |
+		some i, j
+		input.seccomp.syscalls[i].names[j] == name
+		input.seccomp.syscalls[i].action in allow_actions
+	]
+	p := paths[0]
+} else := "seccomp.defaultAction"
+
+# deny_path is where the profile refuses name.
+deny_path(name) := p if {
+	paths := [sprintf("seccomp.syscalls[%d].names[%d]", [i, j]) |
+		some i, j
+		input.seccomp.syscalls[i].names[j] == name
+		not input.seccomp.syscalls[i].action in allow_actions
+	]
+	p := paths[0]
+} else := "seccomp.defaultAction"
+
+finding(id, severity, msg, path) := {"id": id, "severity": severity, "msg": msg, "path": path}
+
+# The enforcer's last step is execve under the new filter: a filter that
+# refuses it on the native arch means the target never starts.
+findings contains finding("seccomp.exec-denied", "deny", msg, deny_path("execve")) if {
+	input.seccomp.enabled
+	f := arches[native]
+	not "execve" in f.allowed
+	not "execve" in f.conditional
+	msg := sprintf("execve is not allowed on %s: the target cannot start (the enforcer starts it with execve under the filter)", [native])
+}
+
+findings contains finding("seccomp.allow-all", "deny", msg, "seccomp.defaultAction") if {
+	input.seccomp.enabled
+	input.seccomp.defaultAction in allow_actions
+	restricting := [r | some r in input.seccomp.syscalls; not r.action in allow_actions]
+	count(restricting) == 0
+	msg := sprintf("the default action is %s and no rule restricts anything: the filter confines nothing", [input.seccomp.defaultAction])
+}
+
+findings contains finding("seccomp.disabled", "warn", "the profile has no seccomp filter: every syscall reaches the kernel", "seccomp") if {
+	not input.seccomp.enabled
+}
+
+# isolation_syscalls follows Docker's default profile: each syscall is allowed
+# there only to a container holding one of these capabilities (includes.caps),
+# or, for the keyring and kexec calls Docker never allows, to a privileged one.
+isolation_syscalls := {
+	"mount": {"CAP_SYS_ADMIN"},
+	"umount": {"CAP_SYS_ADMIN"},
+	"umount2": {"CAP_SYS_ADMIN"},
+	"pivot_root": {"CAP_SYS_ADMIN"},
+	"move_mount": {"CAP_SYS_ADMIN"},
+	"open_tree": {"CAP_SYS_ADMIN"},
+	"fsopen": {"CAP_SYS_ADMIN"},
+	"fsconfig": {"CAP_SYS_ADMIN"},
+	"fsmount": {"CAP_SYS_ADMIN"},
+	"fspick": {"CAP_SYS_ADMIN"},
+	"mount_setattr": {"CAP_SYS_ADMIN"},
+	"setns": {"CAP_SYS_ADMIN"},
+	"unshare": {"CAP_SYS_ADMIN"},
+	"swapon": {"CAP_SYS_ADMIN"},
+	"swapoff": {"CAP_SYS_ADMIN"},
+	"quotactl": {"CAP_SYS_ADMIN"},
+	"quotactl_fd": {"CAP_SYS_ADMIN"},
+	"fanotify_init": {"CAP_SYS_ADMIN"},
+	"lookup_dcookie": {"CAP_SYS_ADMIN"},
+	"sethostname": {"CAP_SYS_ADMIN"},
+	"setdomainname": {"CAP_SYS_ADMIN"},
+	"keyctl": {"CAP_SYS_ADMIN"},
+	"add_key": {"CAP_SYS_ADMIN"},
+	"request_key": {"CAP_SYS_ADMIN"},
+	"bpf": {"CAP_SYS_ADMIN", "CAP_BPF"},
+	"perf_event_open": {"CAP_SYS_ADMIN", "CAP_PERFMON"},
+	"syslog": {"CAP_SYS_ADMIN", "CAP_SYSLOG"},
+	"kcmp": {"CAP_SYS_PTRACE"},
+	"pidfd_getfd": {"CAP_SYS_PTRACE"},
+	"process_madvise": {"CAP_SYS_PTRACE"},
+	"userfaultfd": {"CAP_SYS_PTRACE"},
+	"kexec_load": {"CAP_SYS_BOOT"},
+	"kexec_file_load": {"CAP_SYS_BOOT"},
+	"reboot": {"CAP_SYS_BOOT"},
+	"init_module": {"CAP_SYS_MODULE"},
+	"finit_module": {"CAP_SYS_MODULE"},
+	"delete_module": {"CAP_SYS_MODULE"},
+	"open_by_handle_at": {"CAP_DAC_READ_SEARCH"},
+	"iopl": {"CAP_SYS_RAWIO"},
+	"ioperm": {"CAP_SYS_RAWIO"},
+	"acct": {"CAP_SYS_PACCT"},
+	"settimeofday": {"CAP_SYS_TIME"},
+	"stime": {"CAP_SYS_TIME"},
+	"clock_settime": {"CAP_SYS_TIME"},
+	"clock_settime64": {"CAP_SYS_TIME"},
+	"vhangup": {"CAP_SYS_TTY_CONFIG"},
+}
+
+# Before Linux 4.8 a tracer could rewrite a traced process's syscalls after
+# seccomp had checked them, so Docker allows these calls without
+# CAP_SYS_PTRACE only from 4.8 on.
+ptrace_syscalls := {"ptrace", "process_vm_readv", "process_vm_writev"}
+
+kernel_before(major, minor) if {
+	[ma, mi] := [to_number(x) | some x in split(input.target.kernel, ".")]
+	[ma, mi] < [major, minor]
+}
+
+required_caps(name) := isolation_syscalls[name]
+
+required_caps(name) := {"CAP_SYS_PTRACE"} if {
+	name in ptrace_syscalls
+	kernel_before(4, 8)
+}
+
+findings contains finding("seccomp.isolation-syscall", "deny", msg, allow_path(name)) if {
+	input.seccomp.enabled
+	some name in reachable
+	caps := required_caps(name)
+	count(caps & granted) == 0
+	msg := sprintf("%s is allowed but the target holds none of %s, which Docker requires for it: the call reaches kernel code that namespaces do not isolate", [name, concat(", ", sort(caps))])
+}
+
+# dangerous_caps are outside Docker's default set and each one alone is a
+# known container escape or host-wide control.
+dangerous_caps := {
+	"CAP_SYS_ADMIN": "mount, namespaces, BPF and much of the kernel's privileged surface",
+	"CAP_SYS_PTRACE": "reads and rewrites other processes' memory",
+	"CAP_SYS_MODULE": "loads kernel modules",
+	"CAP_SYS_RAWIO": "raw I/O ports and /dev/mem",
+	"CAP_DAC_READ_SEARCH": "open_by_handle_at reaches files outside the mount namespace (the shocker escape)",
+	"CAP_NET_ADMIN": "reconfigures network interfaces, routes and firewalls",
+	"CAP_BPF": "loads BPF programs",
+	"CAP_PERFMON": "perf events expose kernel and other processes' data",
+	"CAP_SYS_BOOT": "reboots the machine and loads a new kernel",
+	"CAP_MAC_ADMIN": "reconfigures the LSM (AppArmor, SELinux, Smack)",
+	"CAP_MAC_OVERRIDE": "bypasses the LSM's mandatory access control",
+	"CAP_SYSLOG": "reads kernel logs and kernel addresses",
+	"CAP_SYS_TIME": "sets the host's clock",
+	"CAP_AUDIT_CONTROL": "reconfigures kernel auditing",
+	"CAP_LINUX_IMMUTABLE": "clears immutable and append-only file flags",
+}
+
+findings contains finding("capabilities.dangerous", "deny", msg, "capabilities.add") if {
+	some cap in granted
+	why := dangerous_caps[cap]
+	msg := sprintf("%s is granted: %s", [cap, why])
+}
+
+findings contains finding("capabilities.no-userns", "warn", msg, "namespaces.user") if {
+	count(granted) > 0
+	not input.namespaces.user.enabled
+	msg := sprintf("%d capabilities are granted without a user namespace, so they act on the host's own resources: %s", [count(granted), concat(", ", sort(granted))])
+}
+
+findings contains finding("cgroups.no-memory-limit", "warn", "no memory limit (cgroups.memory.max): the target can exhaust the host's memory", "cgroups.memory") if {
+	not input.facts.limits.memoryBytes
+}
+
+findings contains finding("cgroups.no-pids-limit", "warn", "no pids limit (cgroups.pids.max): a fork bomb in the target exhausts the host's process table", "cgroups.pids") if {
+	not input.facts.limits.pids
+}
+
+# compat_arches are the second syscall tables a 64-bit kernel also accepts:
+# each is another set of numbers the filter must get right (CVE-2009-0835).
+compat_arches := {
+	"SCMP_ARCH_X86_64": {"SCMP_ARCH_X86", "SCMP_ARCH_X32"},
+	"SCMP_ARCH_AARCH64": {"SCMP_ARCH_ARM"},
+	"SCMP_ARCH_MIPS64": {"SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64N32"},
+	"SCMP_ARCH_MIPSEL64": {"SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64N32"},
+	"SCMP_ARCH_PPC64": {"SCMP_ARCH_PPC"},
+	"SCMP_ARCH_S390X": {"SCMP_ARCH_S390"},
+}
+
+findings contains finding("seccomp.compat-arch", "warn", msg, "seccomp.architectures") if {
+	input.seccomp.enabled
+	some a in input.seccomp.architectures
+	a in compat_arches[native]
+	msg := sprintf("the filter lets %s syscalls through besides %s: drop it unless the target runs such binaries, or waive seccomp.compat-arch", [a, native])
+}
