@@ -158,3 +158,50 @@ func TestAgainstLibseccomp(t *testing.T) {
 	}
 	t.Logf("%d numbers agree with libseccomp; unknown to libseccomp: %v", compared, missing)
 }
+
+// TestArchTokensAgainstLibseccomp checks Audit against libseccomp's arch
+// tokens, which are the AUDIT_ARCH_* values except for x32: its token is
+// its own, but its filter sees AUDIT_ARCH_X86_64 (arch-x32.c token_bpf).
+func TestArchTokensAgainstLibseccomp(t *testing.T) {
+	py := testenv.RequireCommand(t, "python3")
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		py = "/usr/bin/python3"
+	}
+	const script = `
+import seccomp
+for a in dir(seccomp.Arch):
+    if a.isupper() and a != "NATIVE":
+        print(a, int(getattr(seccomp.Arch, a)) & 0xffffffff)
+`
+	out, err := exec.Command(py, "-c", script).Output()
+	if err != nil {
+		testenv.Skip(t, "needs python3-seccomp: "+err.Error())
+	}
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		member, val, _ := strings.Cut(line, " ")
+		tok, err := strconv.ParseUint(val, 10, 32)
+		if err != nil {
+			t.Fatalf("bad line %q", line)
+		}
+		a, ok := LookupArch("SCMP_ARCH_" + member)
+		if !ok {
+			t.Errorf("libseccomp knows SCMP_ARCH_%s, systab does not", member)
+			continue
+		}
+		n++
+		want := uint32(tok)
+		if a.Name == "SCMP_ARCH_X32" {
+			if want != 0x4000003e {
+				t.Errorf("libseccomp's x32 token = %#x, want 0x4000003e", want)
+			}
+			want = 0xc000003e
+		}
+		if a.Audit != want {
+			t.Errorf("%s: Audit = %#x, libseccomp %#x", a.Name, a.Audit, want)
+		}
+	}
+	if n < 19 {
+		t.Errorf("only %d arches compared", n)
+	}
+}
