@@ -157,6 +157,17 @@ func TestOCIArches(t *testing.T) {
 	}
 }
 
+// TestGOARCHes: NativeArch works on every GOARCH Go supports on Linux
+// except sparc64, which neither libseccomp nor x/sys's seccomp users cover.
+func TestGOARCHes(t *testing.T) {
+	for _, g := range []string{"amd64", "386", "arm", "arm64", "loong64", "mips", "mipsle", "mips64", "mips64le", "ppc64", "ppc64le", "riscv64", "s390x"} {
+		a, ok := LookupArch(g)
+		if !ok || a.NoTable || len(SyscallNames(a.Name)) == 0 {
+			t.Errorf("GOARCH %s: %+v, %v", g, a, ok)
+		}
+	}
+}
+
 func TestNativeArch(t *testing.T) {
 	a := NativeArch()
 	if a.Name == "" {
