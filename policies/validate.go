@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -196,33 +197,32 @@ func Denied(findings []Finding) bool {
 // fields at the top level as conftest hands a parsed file over, plus facts.
 // It is converted once and shared by every query.
 func inputValue(r *schema.Resolved) (ast.Value, error) {
-	doc, err := toJSONValue(r)
+	doc, err := jsonValue(r)
 	if err != nil {
 		return nil, err
 	}
-	m, ok := doc.(map[string]any)
+	obj, ok := doc.(ast.Object)
 	if !ok {
 		return nil, fmt.Errorf("build policy input: profile is not an object")
 	}
-	facts, err := toJSONValue(ComputeFacts(r))
+	facts, err := jsonValue(ComputeFacts(r))
 	if err != nil {
 		return nil, err
 	}
-	m["facts"] = facts
-	v, err := ast.InterfaceToValue(m)
-	if err != nil {
-		return nil, fmt.Errorf("build policy input: %w", err)
-	}
-	return v, nil
+	obj.Insert(ast.StringTerm("facts"), ast.NewTerm(facts))
+	return obj, nil
 }
 
-func toJSONValue(x any) (any, error) {
+// jsonValue converts x straight from its JSON to an OPA value, skipping the
+// map[string]any OPA would otherwise build first: the input of a large
+// profile is a few thousand strings and this is on every run's path.
+func jsonValue(x any) (ast.Value, error) {
 	b, err := json.Marshal(x)
 	if err != nil {
 		return nil, fmt.Errorf("build policy input: %w", err)
 	}
-	var v any
-	if err := util.UnmarshalJSON(b, &v); err != nil {
+	v, err := ast.ValueFromReader(bytes.NewReader(b))
+	if err != nil {
 		return nil, fmt.Errorf("build policy input: %w", err)
 	}
 	return v, nil

@@ -1,0 +1,117 @@
+package policies
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/tester"
+)
+
+// TestRego runs the Rego unit tests (rego/*_test.rego) beside the embedded
+// policies, as `opa test rego/` would.
+func TestRego(t *testing.T) {
+	files, err := filepath.Glob("rego/*.rego")
+	if err != nil {
+		t.Fatal(err)
+	}
+	modules := map[string]*ast.Module{}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := ast.ParseModuleWithOpts(f, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		modules[f] = m
+	}
+	ch, err := tester.NewRunner().SetDefaultRegoVersion(ast.RegoV1).RaiseBuiltinErrors(true).Run(context.Background(), modules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perPackage := map[string]int{}
+	for r := range ch {
+		perPackage[r.Package]++
+		switch {
+		case r.Error != nil:
+			t.Errorf("%s: %s.%s: %v", r.Location, r.Package, r.Name, r.Error)
+		case r.Fail:
+			t.Errorf("%s: %s.%s failed", r.Location, r.Package, r.Name)
+		case r.Skip:
+			t.Errorf("%s: %s.%s skipped: Rego tests may not be skipped", r.Location, r.Package, r.Name)
+		}
+	}
+	for _, pkg := range []string{"data.profilec.builtin_test", "data.profilec.sets.pss_restricted_test"} {
+		if perPackage[pkg] < 5 {
+			t.Errorf("%s ran %d tests, want at least 5", pkg, perPackage[pkg])
+		}
+	}
+}
+
+// ruleIDs collects the ids the Rego passes to finding(...) in the heads of
+// its findings rules.
+func ruleIDs(t *testing.T, file, src string) []string {
+	t.Helper()
+	m, err := ast.ParseModuleWithOpts(file, src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range m.Rules {
+		if r.Head.Name.String() != "findings" || r.Head.Key == nil {
+			continue
+		}
+		call, ok := r.Head.Key.Value.(ast.Call)
+		if !ok || len(call) < 2 {
+			t.Errorf("%s:%d: findings rule without finding(...) in its head", file, r.Location.Row)
+			continue
+		}
+		id, ok := call[1].Value.(ast.String)
+		if !ok {
+			t.Errorf("%s:%d: finding id is not a literal string", file, r.Location.Row)
+			continue
+		}
+		if !slices.Contains(ids, string(id)) {
+			ids = append(ids, string(id))
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// TestRuleListMatchesRego keeps Rules() (docs, SARIF metadata, unused
+// waivers) in step with the Rego that produces the findings.
+func TestRuleListMatchesRego(t *testing.T) {
+	var listed []string
+	for _, r := range builtinRules {
+		if r.ID != "policy.unused-exception" { // produced in Go
+			listed = append(listed, r.ID)
+		}
+	}
+	slices.Sort(listed)
+	if got := ruleIDs(t, "builtin.rego", builtinRego); !slices.Equal(got, listed) {
+		t.Errorf("builtin.rego ids %v, builtinRules %v", got, listed)
+	}
+	listed = nil
+	for _, r := range setRules["pss-restricted"] {
+		listed = append(listed, r.ID)
+	}
+	slices.Sort(listed)
+	if got := ruleIDs(t, "pss_restricted.rego", pssRestrictedRego); !slices.Equal(got, listed) {
+		t.Errorf("pss_restricted.rego ids %v, setRules %v", got, listed)
+	}
+	for _, r := range Rules() {
+		if r.Severity != SeverityDeny && r.Severity != SeverityWarn {
+			t.Errorf("%s: severity %q", r.ID, r.Severity)
+		}
+		if r.Set != "" && !strings.HasPrefix(r.ID, r.Set+".") {
+			t.Errorf("%s: id does not start with its set %s", r.ID, r.Set)
+		}
+	}
+}
