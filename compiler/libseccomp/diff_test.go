@@ -26,8 +26,8 @@ type candidate struct {
 	name string
 	prog []plan.Instruction
 	// run is the candidate's own interpreter, checked against ours on every
-	// input; nil if it has none.
-	run func(input) (uint32, error)
+	// input (verdict and instructions executed); nil if it has none.
+	run func(input) (ret uint32, executed int, err error)
 }
 
 // probeArch is one value of seccomp_data.arch with the numbers to try.
@@ -247,11 +247,11 @@ func differential(t testing.TB, s *schema.ResolvedSeccomp, native string, oracle
 			t.Fatalf("%s on %s: %v", cand.name, describeInput(pa, in), err)
 		}
 		if cand.run != nil {
-			own, err := cand.run(in)
-			if err != nil || own != c.ret {
+			own, executed, err := cand.run(in)
+			if err != nil || own != c.ret || executed != c.executed {
 				if len(selfDiff) < 20 {
-					selfDiff = append(selfDiff, fmt.Sprintf("%s: %s's interpreter says %s (err %v), this package's interpreter %s",
-						describeInput(pa, in), cand.name, fmtAction(own), err, fmtAction(c.ret)))
+					selfDiff = append(selfDiff, fmt.Sprintf("%s: %s's interpreter says %s after %d instructions (err %v), this package's interpreter %s after %d",
+						describeInput(pa, in), cand.name, fmtAction(own), executed, err, fmtAction(c.ret), c.executed))
 				}
 			}
 		}

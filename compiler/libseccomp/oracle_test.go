@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	mobyseccomp "github.com/moby/profiles/seccomp"
@@ -19,16 +20,13 @@ import (
 
 // The oracle builds a filter the way runc 1.1 does
 // (libcontainer/seccomp/seccomp_linux.go InitSeccomp and matchCall, after
-// libcontainer/specconv split every rule into one rule per name), with two
-// deliberate departures, both because profilec compiles for a target rather
-// than for the host it runs on:
-//
-//   - The bad-arch action is KILL_PROCESS (libseccomp's default is
-//     KILL_THREAD): profilec kills the whole process on a foreign arch, and a
-//     half-killed multi-threaded process is the worse outcome.
-//   - The filter holds exactly the target architectures. runc always keeps
-//     the host's native arch in the filter, even when the profile lists only
-//     others; profilec's "architectures: [x86]" means x86 alone.
+// libcontainer/specconv split every rule into one rule per name), as if runc
+// ran on a host of the compile's native architecture: the filter holds that
+// native arch (libseccomp's filter always does) plus the profile's
+// architectures. One deliberate departure: the bad-arch action is
+// KILL_PROCESS (libseccomp's default is KILL_THREAD), because profilec kills
+// the whole process on a foreign arch rather than leave a half-killed
+// multi-threaded one.
 //
 // runc's patchbpf stub (-ENOSYS for syscalls newer than the profile) is not
 // applied: it is runc's own addition to the exported program, not libseccomp
@@ -113,13 +111,16 @@ func scmpArch(name string) (lsc.ScmpArch, error) {
 	return a, nil
 }
 
-// targetArches is what profilec compiles for: the profile's architectures,
-// else the native one alone.
+// targetArches is what the filter covers: the native arch first, then the
+// profile's architectures.
 func targetArches(s *schema.ResolvedSeccomp, native string) []string {
-	if len(s.Architectures) > 0 {
-		return s.Architectures
+	out := []string{native}
+	for _, a := range s.Architectures {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
 	}
-	return []string{native}
+	return out
 }
 
 // newOracleFilter builds the libseccomp filter for s. The caller releases it.
