@@ -151,13 +151,28 @@ required_caps(name) := {"CAP_SYS_PTRACE"} if {
 	kernel_before(4, 8)
 }
 
-findings contains finding("seccomp.isolation-syscall", "deny", msg, allow_path(name)) if {
+# unguarded are the isolation syscalls reachable without a capability Docker
+# requires for them.
+unguarded contains name if {
 	input.seccomp.enabled
 	some name in object.keys(isolation_syscalls) | ptrace_syscalls
 	reachable(name)
-	caps := required_caps(name)
-	count(caps & granted) == 0
-	msg := sprintf("%s is allowed but the target holds none of %s, which Docker requires for it: the call reaches kernel code that namespaces do not isolate", [name, concat(", ", sort(caps))])
+	count(required_caps(name) & granted) == 0
+}
+
+# One finding per syscall a rule allows, at that rule's name; one for all
+# those the default action lets through, which may be dozens.
+findings contains finding("seccomp.isolation-syscall", "deny", msg, path) if {
+	some name in unguarded
+	path := allow_path(name)
+	path != "seccomp.defaultAction"
+	msg := sprintf("%s is allowed but the target holds none of %s, which Docker requires for it: the call reaches kernel code that namespaces do not isolate", [name, concat(", ", sort(required_caps(name)))])
+}
+
+findings contains finding("seccomp.isolation-syscall", "deny", msg, "seccomp.defaultAction") if {
+	names := [name | some name in unguarded; allow_path(name) == "seccomp.defaultAction"]
+	count(names) > 0
+	msg := sprintf("the default action %s lets through %d syscalls Docker allows only with a capability the target lacks: %s", [input.seccomp.defaultAction, count(names), concat(", ", sort(names))])
 }
 
 # dangerous_caps are outside Docker's default set and each one alone is a
