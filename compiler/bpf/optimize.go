@@ -10,6 +10,9 @@ var Passes = []struct {
 	Name string
 	Pass Pass
 }{
+	{"known-values", KnownValues},
+	{"thread-known", ThreadKnown},
+	{"dead-loads", DeadLoads},
 	{"thread-jumps", ThreadJumps},
 	{"same-target-cond", SameTargetCond},
 	{"inline-ret", InlineRet},

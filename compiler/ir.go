@@ -1,0 +1,479 @@
+package compiler
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/profilec/profilec/schema"
+	"github.com/profilec/profilec/schema/systab"
+)
+
+// IR is the decision a seccomp filter makes, per target architecture,
+// before any BPF exists. Its Evaluate is the reference the generated
+// program is checked against.
+type IR struct {
+	Native string
+	// Arches are the targets, native first, then in profile order.
+	Arches []*ArchIR
+	// BadArch is returned for a call no target architecture claims.
+	BadArch uint32
+}
+
+// ArchIR is one architecture's table.
+type ArchIR struct {
+	Arch    systab.Arch
+	Default uint32
+	// Syscalls are sorted by Nr.
+	Syscalls []*SyscallIR
+	// Lo and Hi bound the syscall numbers this arch claims for its audit
+	// value: x86_64 and x32 share one and split the numbers at bit 30.
+	Lo, Hi uint32
+}
+
+// SyscallIR is the decision for one syscall number on one architecture.
+type SyscallIR struct {
+	Nr   uint32
+	Name string
+	// Rules are tried in order; the first whose conditions all hold
+	// decides. They are ordered as libseccomp orders its argument tree.
+	Rules []ArgRule
+	// Else decides when no rule matches: an unconditional rule or the
+	// default action.
+	Else Verdict
+}
+
+// ArgRule is a conjunction of argument conditions and its verdict.
+type ArgRule struct {
+	Conds  []Cond
+	Action uint32
+	Rule   int // index into ResolvedSeccomp.Syscalls
+}
+
+// Cond is one argument comparison as the filter performs it: on 32-bit
+// architectures Value and Mask are already cut to the low half.
+type Cond struct {
+	Arg   int
+	Op    string // SCMP_CMP_*
+	Value uint64 // for MASKED_EQ: valueTwo & mask, as libseccomp stores it
+	Mask  uint64 // MASKED_EQ only
+}
+
+// SeccompData is struct seccomp_data.
+type SeccompData struct {
+	Nr   int32
+	Arch uint32
+	IP   uint64
+	Args [6]uint64
+}
+
+// Verdict is what the filter returns and which rule said so.
+type Verdict struct {
+	Action uint32 // SECCOMP_RET_* | data
+	Rule   int    // index into ResolvedSeccomp.Syscalls; -1 for default or bad arch
+}
+
+// Evaluate decides d by walking the IR: no BPF involved.
+func (ir *IR) Evaluate(d SeccompData) Verdict {
+	nr := uint32(d.Nr)
+	for _, a := range ir.Arches {
+		if a.Arch.Audit != d.Arch || nr < a.Lo || nr > a.Hi {
+			continue
+		}
+		i, ok := slices.BinarySearchFunc(a.Syscalls, nr, func(s *SyscallIR, n uint32) int { return cmp.Compare(s.Nr, n) })
+		if !ok {
+			return Verdict{Action: a.Default, Rule: -1}
+		}
+		s := a.Syscalls[i]
+		for _, r := range s.Rules {
+			if r.Matches(a.Arch.Bits, d.Args) {
+				return Verdict{Action: r.Action, Rule: r.Rule}
+			}
+		}
+		return s.Else
+	}
+	return Verdict{Action: ir.BadArch, Rule: -1}
+}
+
+// Matches reports whether every condition holds for args.
+func (r ArgRule) Matches(bits int, args [6]uint64) bool {
+	for _, c := range r.Conds {
+		if !c.Holds(bits, args[c.Arg]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Holds compares v with the condition; a 32-bit architecture's filter
+// sees only the low half of the argument.
+func (c Cond) Holds(bits int, v uint64) bool {
+	if bits == 32 {
+		v &= 0xffffffff
+	}
+	switch c.Op {
+	case "SCMP_CMP_NE":
+		return v != c.Value
+	case "SCMP_CMP_LT":
+		return v < c.Value
+	case "SCMP_CMP_LE":
+		return v <= c.Value
+	case "SCMP_CMP_EQ":
+		return v == c.Value
+	case "SCMP_CMP_GE":
+		return v >= c.Value
+	case "SCMP_CMP_GT":
+		return v > c.Value
+	case "SCMP_CMP_MASKED_EQ":
+		return v&c.Mask == c.Value
+	}
+	return false
+}
+
+// Lookup returns the IR of arch name (any spelling), or nil.
+func (ir *IR) Lookup(name string) *ArchIR {
+	a, ok := systab.LookupArch(name)
+	if !ok {
+		return nil
+	}
+	for _, x := range ir.Arches {
+		if x.Arch.Name == a.Name {
+			return x
+		}
+	}
+	return nil
+}
+
+// Syscall returns the IR of syscall nr, or nil when the default decides.
+func (a *ArchIR) Syscall(nr uint32) *SyscallIR {
+	i, ok := slices.BinarySearchFunc(a.Syscalls, nr, func(s *SyscallIR, n uint32) int { return cmp.Compare(s.Nr, n) })
+	if !ok {
+		return nil
+	}
+	return a.Syscalls[i]
+}
+
+var validOps = map[string]bool{
+	"SCMP_CMP_NE": true, "SCMP_CMP_LT": true, "SCMP_CMP_LE": true, "SCMP_CMP_EQ": true,
+	"SCMP_CMP_GE": true, "SCMP_CMP_GT": true, "SCMP_CMP_MASKED_EQ": true,
+}
+
+// Targets returns the architectures a filter for s covers: native first
+// (libseccomp's filter always holds it, as runc creates it), then
+// s.Architectures in order.
+func Targets(s *schema.ResolvedSeccomp, native string) ([]systab.Arch, error) {
+	n, ok := systab.LookupArch(native)
+	if !ok || n.Audit == 0 {
+		return nil, fmt.Errorf("resolve architectures: unknown native architecture %q", native)
+	}
+	out := []systab.Arch{n}
+	for _, name := range s.Architectures {
+		a, ok := systab.LookupArch(name)
+		if !ok || a.Audit == 0 {
+			return nil, fmt.Errorf("resolve architectures: unknown architecture %q", name)
+		}
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	le := n.Audit&0x40000000 != 0
+	for _, a := range out {
+		if (a.Audit&0x40000000 != 0) != le {
+			return nil, fmt.Errorf("resolve architectures: %s and %s differ in byte order and cannot share one filter", n.Name, a.Name)
+		}
+	}
+	return out, nil
+}
+
+// BuildIR applies runc's and libseccomp's rule semantics to s for every
+// target architecture.
+func BuildIR(s *schema.ResolvedSeccomp, native string) (*IR, error) {
+	targets, err := Targets(s, native)
+	if err != nil {
+		return nil, err
+	}
+	def, err := ActionValue(s.DefaultAction, s.DefaultErrnoRet, nil)
+	if err != nil {
+		return nil, fmt.Errorf("build IR: default action: %w", err)
+	}
+	// Check every rule once, whatever the arch, so a bad rule is an error
+	// even when no target knows its syscall.
+	acts := make([]uint32, len(s.Syscalls))
+	for i, r := range s.Syscalls {
+		if acts[i], err = ActionValue(r.Action, r.ErrnoRet, nil); err != nil {
+			return nil, fmt.Errorf("build IR: rule %d: %w", i, err)
+		}
+		for _, a := range r.Args {
+			if a.Index > 5 {
+				return nil, fmt.Errorf("build IR: rule %d: argument index %d out of range 0-5", i, a.Index)
+			}
+			if !validOps[a.Op] {
+				return nil, fmt.Errorf("build IR: rule %d: unknown operator %q", i, a.Op)
+			}
+		}
+	}
+	ir := &IR{Native: targets[0].Name, BadArch: RetKillProcess}
+	for _, t := range targets {
+		a, err := buildArch(s, t, def, acts)
+		if err != nil {
+			return nil, err
+		}
+		ir.Arches = append(ir.Arches, a)
+	}
+	return ir, nil
+}
+
+// archSplit returns the numbers arch claims for its audit value: x32
+// takes those with bit 30 set, an arch sharing its audit value with x32
+// (x86_64) the rest. libseccomp tests "nr >= 0x40000000", so -1 counts as
+// an x32 number.
+func archSplit(t systab.Arch) (lo, hi uint32) {
+	if t.NrBits != 0 {
+		return t.NrBits, 0xffffffff
+	}
+	for _, o := range systab.Arches() {
+		if o.Audit == t.Audit && o.NrBits != 0 {
+			return 0, o.NrBits - 1
+		}
+	}
+	return 0, 0xffffffff
+}
+
+// sysState accumulates the rules for one syscall as libseccomp's
+// db_rule_add does.
+type sysState struct {
+	nr     uint32
+	name   string
+	uncond *Verdict
+	conds  []ArgRule
+}
+
+func buildArch(s *schema.ResolvedSeccomp, t systab.Arch, def uint32, acts []uint32) (*ArchIR, error) {
+	lo, hi := archSplit(t)
+	a := &ArchIR{Arch: t, Default: def, Lo: lo, Hi: hi}
+	byNr := map[uint32]*sysState{}
+	var order []uint32
+	get := func(nr uint32, name string) *sysState {
+		st := byNr[nr]
+		if st == nil {
+			st = &sysState{nr: nr, name: name}
+			byNr[nr] = st
+			order = append(order, nr)
+		}
+		return st
+	}
+	for i, r := range s.Syscalls {
+		act := acts[i]
+		if act == def {
+			// runc: "ignoring syscall (action is the default action)";
+			// libseccomp would refuse the rule anyway.
+			continue
+		}
+		for _, chain := range runcChains(r.Args) {
+			for _, name := range r.Names {
+				for _, tr := range translate(t, name, chain) {
+					if err := get(tr.nr, tr.name).add(t, tr.args, act, i); err != nil {
+						return nil, fmt.Errorf("build IR: rule %d (%s) on %s: %w", i, name, t.Name, err)
+					}
+				}
+			}
+		}
+	}
+	slices.Sort(order)
+	for _, nr := range order {
+		st := byNr[nr]
+		sc := &SyscallIR{Nr: nr, Name: st.name, Else: Verdict{Action: def, Rule: -1}}
+		if st.uncond != nil {
+			sc.Else = *st.uncond
+		} else {
+			sc.Rules = st.conds
+			slices.SortStableFunc(sc.Rules, func(x, y ArgRule) int { return compareChains(t, y.Conds, x.Conds) })
+		}
+		a.Syscalls = append(a.Syscalls, sc)
+	}
+	return a, nil
+}
+
+// runcChains splits a rule's conditions as runc does: when two conditions
+// name the same argument, each condition becomes a rule of its own;
+// otherwise they form one rule (a conjunction).
+func runcChains(args []schema.Arg) [][]schema.Arg {
+	if len(args) == 0 {
+		return [][]schema.Arg{nil}
+	}
+	var seen [6]int
+	multi := false
+	for _, a := range args {
+		seen[a.Index]++
+		if seen[a.Index] > 1 {
+			multi = true
+		}
+	}
+	if !multi {
+		return [][]schema.Arg{args}
+	}
+	out := make([][]schema.Arg, len(args))
+	for i := range args {
+		out[i] = args[i : i+1]
+	}
+	return out
+}
+
+type translated struct {
+	nr   uint32
+	name string
+	args []schema.Arg
+}
+
+// Multiplexer numbers of the i386 socketcall(2) and ipc(2) calls.
+var (
+	x86SocketCalls = map[string]uint64{
+		"socket": 1, "bind": 2, "connect": 3, "listen": 4, "accept": 5,
+		"getsockname": 6, "getpeername": 7, "socketpair": 8, "send": 9,
+		"recv": 10, "sendto": 11, "recvfrom": 12, "shutdown": 13,
+		"setsockopt": 14, "getsockopt": 15, "sendmsg": 16, "recvmsg": 17,
+		"accept4": 18,
+	}
+	x86IPCCalls = map[string]uint64{
+		"semop": 1, "semget": 2, "semctl": 3, "semtimedop": 4,
+		"msgsnd": 11, "msgrcv": 12, "msgget": 13, "msgctl": 14,
+		"shmat": 21, "shmdt": 22, "shmget": 23, "shmctl": 24,
+	}
+)
+
+// translate maps one syscall name of a rule onto arch t. A name the arch
+// lacks is skipped, as runc and libseccomp do. On i386, libseccomp 2.5
+// (arch-x86.c) also adds every socket and SysV IPC call as a rule on
+// socketcall/ipc whose argument 0 must equal the call's multiplexer
+// number, replacing any condition the rule had on argument 0; the direct
+// syscall (Linux 4.3+) keeps the rule as written.
+func translate(t systab.Arch, name string, args []schema.Arg) []translated {
+	var out []translated
+	nr, direct := systab.SyscallNumber(t.Name, name)
+	if t.Name == "SCMP_ARCH_X86" {
+		mux, muxName, table := uint64(0), "", map[string]uint64(nil)
+		if n, ok := x86SocketCalls[name]; ok && (!direct || (nr >= 359 && nr <= 373)) {
+			mux, muxName, table = n, "socketcall", x86SocketCalls
+		} else if n, ok := x86IPCCalls[name]; ok && (!direct || (nr >= 393 && nr <= 402)) {
+			mux, muxName, table = n, "ipc", x86IPCCalls
+		}
+		if table != nil {
+			if mnr, ok := systab.SyscallNumber(t.Name, muxName); ok {
+				margs := []schema.Arg{{Index: 0, Op: "SCMP_CMP_EQ", Value: mux}}
+				for _, a := range args {
+					if a.Index != 0 {
+						margs = append(margs, a)
+					}
+				}
+				out = append(out, translated{nr: uint32(mnr), name: muxName, args: margs})
+			}
+		}
+	}
+	if direct {
+		out = append(out, translated{nr: uint32(nr), name: name, args: args})
+	}
+	return out
+}
+
+// conds turns a rule's arguments into the comparisons t's filter makes,
+// dropping those libseccomp drops: MASKED_EQ with nothing left of the mask.
+func conds(t systab.Arch, args []schema.Arg) []Cond {
+	var out []Cond
+	for _, a := range args {
+		c := Cond{Arg: int(a.Index), Op: a.Op, Value: a.Value}
+		if a.Op == "SCMP_CMP_MASKED_EQ" {
+			c.Mask, c.Value = a.Value, a.ValueTwo&a.Value
+		}
+		if t.Bits == 32 {
+			c.Value &= 0xffffffff
+			c.Mask &= 0xffffffff
+		}
+		if a.Op == "SCMP_CMP_MASKED_EQ" && c.Mask == 0 {
+			continue
+		}
+		out = append(out, c)
+	}
+	slices.SortStableFunc(out, func(x, y Cond) int { return cmp.Compare(x.Arg, y.Arg) })
+	return out
+}
+
+func (st *sysState) add(t systab.Arch, args []schema.Arg, act uint32, rule int) error {
+	if st.uncond != nil {
+		// db_rule_add: an unconditional entry is "at least as large" as
+		// anything added later, whatever its action.
+		return nil
+	}
+	cs := conds(t, args)
+	if len(cs) == 0 {
+		// A new unconditional rule replaces the argument tree.
+		st.uncond = &Verdict{Action: act, Rule: rule}
+		st.conds = nil
+		return nil
+	}
+	for _, r := range st.conds {
+		if slices.Equal(r.Conds, cs) {
+			if r.Action != act {
+				return fmt.Errorf("conditions equal to rule %d's with another action (libseccomp refuses this: EEXIST)", r.Rule)
+			}
+			return nil
+		}
+	}
+	st.conds = append(st.conds, ArgRule{Conds: cs, Action: act, Rule: rule})
+	return nil
+}
+
+// chainKey is libseccomp's ordering of argument tree nodes on one level
+// (db.c _db_chain_lt): argument (high half above low), then operator
+// class, then value.
+type chainKey struct {
+	argPri int
+	opPri  int
+	datum  uint32
+	invert bool
+}
+
+func opPriority(op string) int {
+	switch op {
+	case "SCMP_CMP_MASKED_EQ", "SCMP_CMP_EQ", "SCMP_CMP_NE":
+		return 3
+	case "SCMP_CMP_LE", "SCMP_CMP_LT":
+		return 2
+	case "SCMP_CMP_GE", "SCMP_CMP_GT":
+		return 1
+	}
+	return 0
+}
+
+func chainKeys(t systab.Arch, cs []Cond) []chainKey {
+	var out []chainKey
+	for _, c := range cs {
+		inv := c.Op == "SCMP_CMP_LT" || c.Op == "SCMP_CMP_LE"
+		if t.Bits == 64 {
+			out = append(out, chainKey{c.Arg<<1 + 1, opPriority(c.Op), uint32(c.Value >> 32), inv})
+		}
+		out = append(out, chainKey{c.Arg << 1, opPriority(c.Op), uint32(c.Value), inv})
+	}
+	return out
+}
+
+// compareChains orders two conjunctions as libseccomp's levels do; a
+// greater chain is tested first.
+func compareChains(t systab.Arch, x, y []Cond) int {
+	kx, ky := chainKeys(t, x), chainKeys(t, y)
+	for i := range min(len(kx), len(ky)) {
+		a, b := kx[i], ky[i]
+		if c := cmp.Compare(a.argPri, b.argPri); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.opPri, b.opPri); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.datum, b.datum); c != 0 {
+			if a.invert {
+				return -c
+			}
+			return c
+		}
+	}
+	return 0
+}

@@ -1,0 +1,158 @@
+package compiler
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/profilec/profilec/compiler/bpf"
+	"github.com/profilec/profilec/compiler/plan"
+	"github.com/profilec/profilec/schema"
+	"github.com/profilec/profilec/schema/systab"
+)
+
+// Run executes a compiled program on d, as the kernel would.
+func Run(prog []plan.Instruction, d SeccompData) (action uint32, executed int, err error) {
+	return bpf.Run(fromPlan(prog), bpf.Data(d))
+}
+
+// Verify checks p's program against its IR on every syscall number of
+// every target (-1, 0 to 64 past the highest, the same with x32's bit 30
+// and the edges of the 32-bit space), with every known audit value, and on
+// boundary argument values for every syscall whose verdict depends on its
+// arguments. s is only used to say which rule a mismatch concerns.
+func Verify(s *schema.ResolvedSeccomp, p *Program) error {
+	if p == nil || p.IR == nil {
+		return fmt.Errorf("verify program: no IR")
+	}
+	m, err := bpf.NewMachine(fromPlan(p.Instructions))
+	if err != nil {
+		return fmt.Errorf("verify program: %w", err)
+	}
+	ir := p.IR
+	check := func(d SeccompData) error {
+		want := ir.Evaluate(d)
+		got, _, err := m.Run(bpf.Data(d))
+		if err != nil {
+			return fmt.Errorf("verify program: %+v: %w", d, err)
+		}
+		if got != want.Action {
+			rule := "the default action"
+			if want.Rule >= 0 {
+				rule = fmt.Sprintf("rule %d", want.Rule)
+				if s != nil && want.Rule < len(s.Syscalls) {
+					rule += fmt.Sprintf(" %v", s.Syscalls[want.Rule].Names)
+				}
+			}
+			return fmt.Errorf("verify program: nr %d arch %#x args %#x: program returns %s, IR says %s (%s)",
+				d.Nr, d.Arch, d.Args, ActionString(got), ActionString(want.Action), rule)
+		}
+		return nil
+	}
+	nrs := verifyNumbers(ir)
+	var audits []uint32
+	for _, a := range ir.Arches {
+		if !slices.Contains(audits, a.Arch.Audit) {
+			audits = append(audits, a.Arch.Audit)
+		}
+	}
+	for _, audit := range audits {
+		for _, nr := range nrs {
+			if err := check(SeccompData{Nr: int32(nr), Arch: audit}); err != nil {
+				return err
+			}
+		}
+	}
+	// Foreign audit values meet the bad-arch action whatever the number;
+	// a few numbers per value are enough to see the dispatch.
+	others := []uint32{0, math.MaxUint32, 0x40000000, 0x80000000}
+	for _, a := range systab.Arches() {
+		if !slices.Contains(audits, a.Audit) {
+			others = append(others, a.Audit)
+		}
+	}
+	for _, audit := range others {
+		for _, nr := range []int32{-1, 0, 1, 59, 0x40000000} {
+			if err := check(SeccompData{Nr: nr, Arch: audit}); err != nil {
+				return err
+			}
+		}
+	}
+	for _, a := range ir.Arches {
+		for _, sc := range a.Syscalls {
+			if len(sc.Rules) == 0 {
+				continue
+			}
+			for _, args := range boundaryArgs(sc) {
+				if err := check(SeccompData{Nr: int32(sc.Nr), Arch: a.Arch.Audit, Args: args}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// verifyNumbers lists the syscall numbers Verify tries.
+func verifyNumbers(ir *IR) []uint32 {
+	top := 0
+	for _, a := range ir.Arches {
+		top = max(top, systab.MaxSyscall(a.Arch.Name)&^0x40000000)
+		for _, s := range a.Syscalls {
+			top = max(top, int(s.Nr&^0x40000000))
+		}
+	}
+	var out []uint32
+	for n := 0; n <= top+64; n++ {
+		out = append(out, uint32(n), uint32(n)|0x40000000)
+	}
+	out = append(out, math.MaxUint32, math.MaxUint32-1, 0x3fffffff, 0x7fffffff, 0x80000000, 0xbfffffff, 0xc0000000)
+	return out
+}
+
+// boundaryArgs returns argument vectors around every condition of sc:
+// all zero, each rule satisfied, and from those each used argument
+// swept over the values at and around every edge the conditions have.
+func boundaryArgs(sc *SyscallIR) [][6]uint64 {
+	cands := map[int][]uint64{}
+	add := func(i int, vs ...uint64) {
+		for _, v := range vs {
+			if !slices.Contains(cands[i], v) {
+				cands[i] = append(cands[i], v)
+			}
+		}
+	}
+	bases := [][6]uint64{{}}
+	for _, r := range sc.Rules {
+		var sat [6]uint64
+		for _, c := range r.Conds {
+			v := c.Value
+			add(c.Arg, 0, math.MaxUint64, v, v-1, v+1, v^1<<32, v|0xffffffff00000000, v&0xffffffff,
+				v+1<<32, v-1<<32, 0xffffffff, 1<<32, 1<<63)
+			switch c.Op {
+			case "SCMP_CMP_NE", "SCMP_CMP_GT":
+				sat[c.Arg] = v + 1
+			case "SCMP_CMP_LT":
+				sat[c.Arg] = v - 1
+			case "SCMP_CMP_MASKED_EQ":
+				add(c.Arg, c.Mask, ^c.Mask, v|^c.Mask, v^(c.Mask&-c.Mask))
+				sat[c.Arg] = v
+			default:
+				sat[c.Arg] = v
+			}
+		}
+		bases = append(bases, sat)
+	}
+	var out [][6]uint64
+	for _, b := range bases {
+		out = append(out, b)
+		for i, vs := range cands {
+			for _, v := range vs {
+				x := b
+				x[i] = v
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}
