@@ -199,3 +199,7 @@ func TestValidateErrors(t *testing.T) {
 		t.Error("Validate(nil) succeeded")
 	}
 }
+
+func exceptionFor(id, reason string) schema.PolicyException {
+	return schema.PolicyException{ID: id, Reason: reason}
+}
