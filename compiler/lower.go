@@ -84,8 +84,8 @@ type emitter struct {
 	b bpf.Builder
 	// plain turns off searching runs of rules, for the linear lowering.
 	plain bool
-	rets map[uint32]bpf.Label
-	keys []uint32
+	rets  map[uint32]bpf.Label
+	keys  []uint32
 }
 
 func newEmitter() *emitter { return &emitter{rets: map[uint32]bpf.Label{}} }
