@@ -134,7 +134,7 @@ func FromDocker(data []byte) (*schema.Profile, error) {
 		Version:         1,
 		Description:     "Converted from a Docker seccomp profile, with Docker's default capabilities.",
 		Seccomp:         s,
-		Capabilities:    &schema.Capabilities{Drop: []string{"ALL"}, Add: DockerDefaultCapabilities()},
+		Capabilities:    &schema.Capabilities{Add: DockerDefaultCapabilities()},
 		NoNewPrivileges: &nnp,
 	}, nil
 }

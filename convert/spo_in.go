@@ -128,7 +128,7 @@ func FromSPO(data []byte, name string) (*schema.Profile, []Note, error) {
 		Name:            pick.Metadata.Name,
 		Description:     fmt.Sprintf("Converted from the SeccompProfile %s.", pick.Metadata.Name),
 		Seccomp:         s,
-		Capabilities:    &schema.Capabilities{Drop: []string{"ALL"}, Add: DockerDefaultCapabilities()},
+		Capabilities:    &schema.Capabilities{Add: DockerDefaultCapabilities()},
 		NoNewPrivileges: &nnp,
 	}, ns, nil
 }

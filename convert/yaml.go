@@ -3,6 +3,7 @@ package convert
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 
 	"gopkg.in/yaml.v3"
 
@@ -21,6 +22,10 @@ func ToYAML(p *schema.Profile, header string) ([]byte, error) {
 		return nil, fmt.Errorf("write yaml: %w", err)
 	}
 	doc.HeadComment = header
+	if doc.Kind == yaml.MappingNode {
+		seccompLast(&doc)
+	}
+	styleNode(&doc, "")
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
@@ -31,4 +36,55 @@ func ToYAML(p *schema.Profile, header string) ([]byte, error) {
 		return nil, fmt.Errorf("write yaml: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// flowLists are the lists of words written inline ([read, write]): Docker's
+// default profile has a rule of 360 names, which one per line would bury.
+var flowLists = map[string]bool{
+	"names": true, "caps": true, "arches": true, "architectures": true,
+	"subArchitectures": true, "flags": true, "add": true, "drop": true,
+	"ambient": true, "extends": true, "groups": true,
+}
+
+// styleNode makes the output read like a hand-written profile: word lists
+// inline, and argument values that are bit masks or flag sets in hex.
+func styleNode(n *yaml.Node, key string) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if c.Kind == yaml.MappingNode {
+				seccompLast(c)
+			}
+			styleNode(c, "")
+		}
+	case yaml.SequenceNode:
+		if flowLists[key] {
+			n.Style = yaml.FlowStyle
+		}
+		for _, c := range n.Content {
+			styleNode(c, "")
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if (k.Value == "value" || k.Value == "valueTwo") && v.Kind == yaml.ScalarNode && v.Tag == "!!int" {
+				if x, err := strconv.ParseUint(v.Value, 10, 64); err == nil && x > 0xffff {
+					v.Value = "0x" + strconv.FormatUint(x, 16)
+				}
+			}
+			styleNode(v, k.Value)
+		}
+	}
+}
+
+// seccompLast moves the seccomp section, usually by far the longest, after
+// the short ones, so capabilities and limits are seen at a glance.
+func seccompLast(m *yaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == "seccomp" {
+			pair := []*yaml.Node{m.Content[i], m.Content[i+1]}
+			m.Content = append(append(m.Content[:i:i], m.Content[i+2:]...), pair...)
+			return
+		}
+	}
 }
