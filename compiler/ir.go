@@ -29,6 +29,15 @@ type ArchIR struct {
 	// Lo and Hi bound the syscall numbers this arch claims for its audit
 	// value: x86_64 and x32 share one and split the numbers at bit 30.
 	Lo, Hi uint32
+	// Minus1: the arch also claims nr -1 above Hi. libseccomp lets -1 (a
+	// syscall skipped by a tracer) reach x86_64's table when x32 is not
+	// a target; with x32 it falls in x32's numbers.
+	Minus1 bool
+}
+
+// Claims reports whether nr, seen with a's audit value, is a's to decide.
+func (a *ArchIR) Claims(nr uint32) bool {
+	return (nr >= a.Lo && nr <= a.Hi) || (a.Minus1 && nr == 0xffffffff)
 }
 
 // SyscallIR is the decision for one syscall number on one architecture.
@@ -77,7 +86,7 @@ type Verdict struct {
 func (ir *IR) Evaluate(d SeccompData) Verdict {
 	nr := uint32(d.Nr)
 	for _, a := range ir.Arches {
-		if a.Arch.Audit != d.Arch || nr < a.Lo || nr > a.Hi {
+		if a.Arch.Audit != d.Arch || !a.Claims(nr) {
 			continue
 		}
 		i, ok := slices.BinarySearchFunc(a.Syscalls, nr, func(s *SyscallIR, n uint32) int { return cmp.Compare(s.Nr, n) })
@@ -219,6 +228,13 @@ func BuildIR(s *schema.ResolvedSeccomp, native string) (*IR, error) {
 			return nil, err
 		}
 		ir.Arches = append(ir.Arches, a)
+	}
+	for _, a := range ir.Arches {
+		if a.Hi == 0xffffffff {
+			continue
+		}
+		// Nobody else claims -1 for this audit value: it is a's.
+		a.Minus1 = !slices.ContainsFunc(ir.Arches, func(o *ArchIR) bool { return o != a && o.Arch.Audit == a.Arch.Audit && o.Claims(0xffffffff) })
 	}
 	return ir, nil
 }

@@ -274,6 +274,11 @@ func lowerLinear(ir *IR) (bpf.Program, error) {
 			in := e.b.NewLabel()
 			if a.Lo > 0 {
 				e.b.Jump(bpf.JGE, a.Lo, in, next)
+			} else if a.Hi < 0xffffffff && a.Minus1 {
+				above := e.b.NewLabel()
+				e.b.Jump(bpf.JGT, a.Hi, above, in)
+				e.b.Bind(above)
+				e.b.Jump(bpf.JEQ, 0xffffffff, in, next)
 			} else if a.Hi < 0xffffffff {
 				e.b.Jump(bpf.JGT, a.Hi, next, in)
 			} else {

@@ -64,7 +64,18 @@ func segments(ir *IR, g []*ArchIR) []segment {
 		}
 		cur = uint64(a.Hi) + 1
 	}
-	if cur <= 0xffffffff {
+	var minus1 *ArchIR
+	for _, a := range g {
+		if a.Minus1 {
+			minus1 = a
+		}
+	}
+	if minus1 != nil {
+		if cur < 0xffffffff {
+			push(segment{lo: uint32(cur), hi: 0xfffffffe, action: ir.BadArch})
+		}
+		push(segment{lo: 0xffffffff, hi: 0xffffffff, action: minus1.Default, arch: minus1})
+	} else if cur <= 0xffffffff {
 		push(segment{lo: uint32(cur), hi: 0xffffffff, action: ir.BadArch})
 	}
 	return out
