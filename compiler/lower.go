@@ -86,11 +86,36 @@ type emitter struct {
 	plain bool
 	rets  map[uint32]bpf.Label
 	keys  []uint32
+	// local, when set, holds return blocks placed right after the code
+	// being emitted, within reach of its conditional jumps.
+	local     map[uint32]bpf.Label
+	localKeys []uint32
+}
+
+// withLocalRets emits f's code followed by the return blocks it uses.
+func (e *emitter) withLocalRets(f func()) {
+	e.local, e.localKeys = map[uint32]bpf.Label{}, nil
+	f()
+	local, keys := e.local, e.localKeys
+	e.local, e.localKeys = nil, nil
+	for _, k := range keys {
+		e.b.Bind(local[k])
+		e.b.Ret(k)
+	}
 }
 
 func newEmitter() *emitter { return &emitter{rets: map[uint32]bpf.Label{}} }
 
 func (e *emitter) ret(action uint32) bpf.Label {
+	if e.local != nil {
+		l, ok := e.local[action]
+		if !ok {
+			l = e.b.NewLabel()
+			e.local[action] = l
+			e.localKeys = append(e.localKeys, action)
+		}
+		return l
+	}
 	l, ok := e.rets[action]
 	if !ok {
 		l = e.b.NewLabel()

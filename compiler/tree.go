@@ -102,6 +102,11 @@ func weigher(a systab.Arch, native bool) func(lo, hi uint32) float64 {
 	}
 }
 
+// chunkSegments bounds a subtree that shares return blocks placed after
+// it: its JGEs (one fewer than its segments) and those blocks stay within
+// a conditional jump's 255-instruction reach.
+const chunkSegments = 200
+
 // lowerTree is the optimised lowering: per audit value, a search tree of
 // JGE tests over the merged ranges, split at the median weight, with
 // argument rules only in the leaves that need them.
@@ -133,14 +138,22 @@ func lowerTree(ir *IR) (bpf.Program, error) {
 		var emit func(i, j int)
 		emit = func(i, j int) {
 			if j-i == 1 {
-				// A constant verdict is returned right here: a
-				// shared return block at the end would be out of
-				// a conditional jump's reach in large programs.
-				if segs[i].sys == nil {
-					e.b.Ret(segs[i].action)
-				} else {
+				// Inside a chunk a constant verdict jumps to the
+				// chunk's return blocks; outside one it is returned
+				// right here, as shared blocks would be out of a
+				// conditional jump's reach.
+				switch {
+				case segs[i].sys != nil:
 					e.b.Goto(leafLabel(segs[i]))
+				case e.local != nil:
+					e.b.Goto(e.ret(segs[i].action))
+				default:
+					e.b.Ret(segs[i].action)
 				}
+				return
+			}
+			if e.local == nil && j-i <= chunkSegments {
+				e.withLocalRets(func() { emit(i, j) })
 				return
 			}
 			// Split where the weights on both sides are closest.
