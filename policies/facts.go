@@ -1,8 +1,10 @@
 package policies
 
 import (
+	"fmt"
 	"slices"
 
+	"github.com/profilec/profilec/compiler"
 	"github.com/profilec/profilec/schema"
 	"github.com/profilec/profilec/schema/systab"
 )
@@ -38,13 +40,20 @@ type Limits struct {
 }
 
 // ComputeFacts derives the facts of r.
-func ComputeFacts(r *schema.Resolved) Facts {
+func ComputeFacts(r *schema.Resolved) (Facts, error) {
 	f := Facts{
 		Syscalls:     map[string]SyscallFacts{},
 		Capabilities: nonNil(r.Capabilities.Effective),
 	}
-	for _, arch := range filterArches(r) {
-		f.Syscalls[arch] = syscallFacts(&r.Seccomp, arch)
+	var ir *compiler.IR
+	if r.Seccomp.Enabled {
+		var err error
+		if ir, err = compiler.BuildIR(&r.Seccomp, r.Target.Arch); err != nil {
+			return f, fmt.Errorf("compute facts: %w", err)
+		}
+	}
+	for _, arch := range filterArches(r, ir) {
+		f.Syscalls[arch] = syscallFacts(&r.Seccomp, ir, arch)
 	}
 	c := r.Cgroups
 	if c.Memory != nil {
@@ -58,92 +67,69 @@ func ComputeFacts(r *schema.Resolved) Facts {
 	if c.CPU != nil {
 		f.Limits.CPUs = c.CPU.Max
 	}
-	return f
+	return f, nil
 }
 
 // filterArches lists the architectures a filter for r answers for: the
-// target's own always (libseccomp adds the native arch to every filter),
-// then the listed ones, without duplicates.
-func filterArches(r *schema.Resolved) []string {
-	var res []string
-	add := func(s string) {
-		if a, ok := systab.LookupArch(s); ok {
-			s = a.Name
+// IR's targets (native first, as libseccomp always holds it), or without a
+// filter just the target's own.
+func filterArches(r *schema.Resolved, ir *compiler.IR) []string {
+	if ir == nil {
+		if a, ok := systab.LookupArch(r.Target.Arch); ok {
+			return []string{a.Name}
 		}
-		if s != "" && !slices.Contains(res, s) {
-			res = append(res, s)
-		}
+		return []string{r.Target.Arch}
 	}
-	add(r.Target.Arch)
-	if r.Seccomp.Enabled {
-		for _, a := range r.Seccomp.Architectures {
-			add(a)
-		}
+	res := make([]string, 0, len(ir.Arches))
+	for _, a := range ir.Arches {
+		res = append(res, a.Arch.Name)
 	}
 	return res
 }
 
-// permissive actions let the call reach the kernel unconditionally; deciding
-// ones hand the decision to another process.
-func permissive(action string) bool {
-	return action == "SCMP_ACT_ALLOW" || action == "SCMP_ACT_LOG"
+// outcome sorts a filter's return value: 1 the call runs, 0 it is refused,
+// -1 another process (a tracer, a user-notification supervisor) decides.
+func outcome(action uint32) int {
+	switch action & 0xffff0000 {
+	case compiler.RetAllow, compiler.RetLog:
+		return 1
+	case compiler.RetUserNotif, compiler.RetTrace:
+		return -1
+	}
+	return 0
 }
 
-func deciding(action string) bool {
-	return action == "SCMP_ACT_NOTIFY" || action == "SCMP_ACT_TRACE"
-}
-
-// syscallFacts classifies every syscall of arch under s.
-//
-// This reads the rules directly and errs towards "allowed": any rule that
-// allows a syscall without conditions makes it allowed, as the safety rules
-// must never miss a permission. It is the one place to switch to the
-// compiler's IR, which knows libseccomp's exact precedence.
-func syscallFacts(s *schema.ResolvedSeccomp, arch string) SyscallFacts {
+// syscallFacts classifies every syscall of arch with the compiler's IR,
+// which applies runc's and libseccomp's precedence exactly, so a policy sees
+// what the kernel will do rather than a reading of the rules.
+func syscallFacts(s *schema.ResolvedSeccomp, ir *compiler.IR, arch string) SyscallFacts {
 	names := systab.SyscallNames(arch)
 	f := SyscallFacts{Allowed: []string{}, Denied: []string{}, Conditional: []string{}}
-	if !s.Enabled {
-		f.Allowed = append(f.Allowed, names...)
-		slices.Sort(f.Allowed)
-		return f
+	var a *compiler.ArchIR
+	if s.Enabled && ir != nil {
+		a = ir.Lookup(arch)
 	}
-	type state struct{ uncondAllow, uncondDeny, uncondDecide, condAllow bool }
-	st := map[string]*state{}
-	for i := range s.Syscalls {
-		rule := &s.Syscalls[i]
-		for _, n := range rule.Names {
-			x := st[n]
-			if x == nil {
-				x = &state{}
-				st[n] = x
-			}
-			switch {
-			case len(rule.Args) > 0 && (permissive(rule.Action) || deciding(rule.Action)):
-				x.condAllow = true
-			case len(rule.Args) > 0:
-				// An argument rule that refuses leaves the other values to
-				// the unconditional outcome; it restricts, never permits.
-			case permissive(rule.Action):
-				x.uncondAllow = true
-			case deciding(rule.Action):
-				x.uncondDecide = true
-			default:
-				x.uncondDeny = true
-			}
-		}
-	}
-	defAllow := permissive(s.DefaultAction)
-	defDecide := deciding(s.DefaultAction)
 	for _, n := range names {
-		x := st[n]
-		if x == nil {
-			x = &state{}
-		}
-		explicit := x.uncondAllow || x.uncondDeny || x.uncondDecide
-		switch {
-		case x.uncondAllow || (!explicit && defAllow):
+		if a == nil {
+			// No filter: everything runs.
 			f.Allowed = append(f.Allowed, n)
-		case x.uncondDecide || x.condAllow || (!explicit && defDecide):
+			continue
+		}
+		verdict, someArgs := a.Default, false
+		if nr, ok := systab.SyscallNumber(arch, n); ok {
+			if sc := a.Syscall(uint32(nr)); sc != nil {
+				verdict = sc.Else.Action
+				for _, r := range sc.Rules {
+					if outcome(r.Action) != 0 {
+						someArgs = true
+					}
+				}
+			}
+		}
+		switch o := outcome(verdict); {
+		case o == 1:
+			f.Allowed = append(f.Allowed, n)
+		case o == -1 || someArgs:
 			f.Conditional = append(f.Conditional, n)
 		default:
 			f.Denied = append(f.Denied, n)

@@ -205,7 +205,11 @@ func inputValue(r *schema.Resolved) (ast.Value, error) {
 	if !ok {
 		return nil, fmt.Errorf("build policy input: profile is not an object")
 	}
-	facts, err := jsonValue(ComputeFacts(r))
+	f, err := ComputeFacts(r)
+	if err != nil {
+		return nil, err
+	}
+	facts, err := jsonValue(f)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,152 @@
+package policies
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/profilec/profilec/policies/bases"
+	"github.com/profilec/profilec/schema"
+)
+
+func loadBytes(t *testing.T, yaml string) *schema.Resolved {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "p.yaml")
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := schema.LoadResolved(file, x86, schema.Options{Bases: bases.Get})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func classify(t *testing.T, f SyscallFacts, name string) string {
+	t.Helper()
+	var in []string
+	if slices.Contains(f.Allowed, name) {
+		in = append(in, "allowed")
+	}
+	if slices.Contains(f.Denied, name) {
+		in = append(in, "denied")
+	}
+	if slices.Contains(f.Conditional, name) {
+		in = append(in, "conditional")
+	}
+	if len(in) != 1 {
+		t.Fatalf("%s is in %v, want exactly one list", name, in)
+	}
+	return in[0]
+}
+
+func TestFactsDockerDefault(t *testing.T) {
+	r := loadBytes(t, "version: 1\nextends: docker-default\n")
+	f, err := ComputeFacts(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var arches []string
+	for a := range f.Syscalls {
+		arches = append(arches, a)
+	}
+	slices.Sort(arches)
+	if want := []string{"SCMP_ARCH_X32", "SCMP_ARCH_X86", "SCMP_ARCH_X86_64"}; !slices.Equal(arches, want) {
+		t.Errorf("arches %v, want %v", arches, want)
+	}
+	x := f.Syscalls["SCMP_ARCH_X86_64"]
+	for name, want := range map[string]string{
+		"execve":      "allowed",
+		"read":        "allowed",
+		"ptrace":      "allowed",     // minKernel 4.8, and the target is 6.1
+		"clone":       "conditional", // only without namespace flags
+		"personality": "conditional",
+		"mount":       "denied", // needs CAP_SYS_ADMIN, which is not granted
+		"kexec_load":  "denied",
+		"clone3":      "denied", // ENOSYS without CAP_SYS_ADMIN
+	} {
+		if got := classify(t, x, name); got != want {
+			t.Errorf("%s: %s, want %s", name, got, want)
+		}
+	}
+	if len(x.Allowed)+len(x.Denied)+len(x.Conditional) < 300 {
+		t.Errorf("x86_64 lists hold %d syscalls, want the whole table", len(x.Allowed)+len(x.Denied)+len(x.Conditional))
+	}
+	if got := classify(t, f.Syscalls["SCMP_ARCH_X86"], "execve"); got != "allowed" {
+		t.Errorf("i386 execve: %s", got)
+	}
+	if len(f.Capabilities) != 14 || !slices.Contains(f.Capabilities, "CAP_NET_BIND_SERVICE") {
+		t.Errorf("capabilities %v, want Docker's 14", f.Capabilities)
+	}
+	if f.Limits.MemoryBytes != nil || f.Limits.Pids != nil {
+		t.Errorf("limits %+v, want none", f.Limits)
+	}
+}
+
+func TestFactsOutcomes(t *testing.T) {
+	r := loadBytes(t, `version: 1
+seccomp:
+  defaultAction: SCMP_ACT_ERRNO
+  syscalls:
+    - names: [read, write]
+      action: SCMP_ACT_ALLOW
+    - names: [getpid]
+      action: SCMP_ACT_LOG
+    - names: [openat]
+      action: SCMP_ACT_NOTIFY
+    - names: [socket]
+      action: SCMP_ACT_ALLOW
+      args: [{index: 0, value: 1, op: SCMP_CMP_EQ}]
+    - names: [write]
+      action: SCMP_ACT_ERRNO
+      args: [{index: 0, value: 99, op: SCMP_CMP_EQ}]
+cgroups:
+  memory: {max: 1Gi, high: 512Mi, swapMax: 0}
+  pids: {max: 100}
+  cpu: {max: 1.5}
+`)
+	f, err := ComputeFacts(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := f.Syscalls["SCMP_ARCH_X86_64"]
+	for name, want := range map[string]string{
+		"read":   "allowed",
+		"getpid": "allowed",     // logged, but it runs
+		"write":  "allowed",     // refused only for fd 99
+		"openat": "conditional", // the supervisor decides
+		"socket": "conditional", // AF_UNIX only
+		"mount":  "denied",
+	} {
+		if got := classify(t, x, name); got != want {
+			t.Errorf("%s: %s, want %s", name, got, want)
+		}
+	}
+	if len(f.Syscalls) != 1 {
+		t.Errorf("arches %v, want only the native one", f.Syscalls)
+	}
+	l := f.Limits
+	if l.MemoryBytes == nil || *l.MemoryBytes != 1<<30 || l.MemoryHighBytes == nil || *l.MemoryHighBytes != 512<<20 ||
+		l.SwapBytes == nil || *l.SwapBytes != 0 || l.Pids == nil || *l.Pids != 100 || l.CPUs == nil || *l.CPUs != 1.5 {
+		t.Errorf("limits %+v", l)
+	}
+}
+
+func TestFactsWithoutSeccomp(t *testing.T) {
+	r := loadBytes(t, "version: 1\n")
+	f, err := ComputeFacts(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, ok := f.Syscalls["SCMP_ARCH_X86_64"]
+	if !ok || len(f.Syscalls) != 1 {
+		t.Fatalf("arches %v", f.Syscalls)
+	}
+	if len(x.Denied) != 0 || len(x.Conditional) != 0 || !slices.Contains(x.Allowed, "kexec_load") {
+		t.Errorf("without a filter everything must be allowed: %d denied, %d conditional", len(x.Denied), len(x.Conditional))
+	}
+	if f.Capabilities == nil {
+		t.Error("capabilities must be an empty list, not null, for policies")
+	}
+}
