@@ -129,6 +129,17 @@ func newOracleFilter(s *schema.ResolvedSeccomp, native string, opt optimize) (*l
 	if err != nil {
 		return nil, err
 	}
+	// runc refuses these before it builds anything: NOTIFY as the default
+	// would notify on its own write of the listener fd, and so would
+	// NOTIFY on write.
+	if def == lsc.ActNotify {
+		return nil, errors.New("build filter: SCMP_ACT_NOTIFY cannot be the default action")
+	}
+	for _, r := range s.Syscalls {
+		if r.Action == "SCMP_ACT_NOTIFY" && slices.Contains(r.Names, "write") {
+			return nil, errors.New("build filter: SCMP_ACT_NOTIFY cannot be used for write")
+		}
+	}
 	f, err := lsc.NewFilter(def)
 	if err != nil {
 		return nil, fmt.Errorf("create filter: %w", err)
