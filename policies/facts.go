@@ -1,8 +1,12 @@
 package policies
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/profilec/profilec/compiler"
 	"github.com/profilec/profilec/schema"
@@ -146,4 +150,42 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// value is f as the JSON value policies see, built directly: the syscall
+// lists are most of a profile's input, and a round trip through JSON text
+// costs more than the rest of the conversion.
+func (f Facts) value() ast.Value {
+	strs := func(s []string) *ast.Term {
+		ts := make([]*ast.Term, len(s))
+		for i, x := range s {
+			ts[i] = ast.StringTerm(x)
+		}
+		return ast.ArrayTerm(ts...)
+	}
+	sys := ast.NewObject()
+	for arch, s := range f.Syscalls {
+		sys.Insert(ast.StringTerm(arch), ast.ObjectTerm(
+			ast.Item(ast.StringTerm("allowed"), strs(s.Allowed)),
+			ast.Item(ast.StringTerm("denied"), strs(s.Denied)),
+			ast.Item(ast.StringTerm("conditional"), strs(s.Conditional)),
+		))
+	}
+	limits := ast.NewObject()
+	for _, l := range []struct {
+		key string
+		v   *int64
+	}{{"memoryBytes", f.Limits.MemoryBytes}, {"memoryHighBytes", f.Limits.MemoryHighBytes}, {"swapBytes", f.Limits.SwapBytes}, {"pids", f.Limits.Pids}} {
+		if l.v != nil {
+			limits.Insert(ast.StringTerm(l.key), ast.NumberTerm(json.Number(strconv.FormatInt(*l.v, 10))))
+		}
+	}
+	if f.Limits.CPUs != nil {
+		limits.Insert(ast.StringTerm("cpus"), ast.FloatNumberTerm(*f.Limits.CPUs))
+	}
+	return ast.NewObject(
+		ast.Item(ast.StringTerm("syscalls"), ast.NewTerm(sys)),
+		ast.Item(ast.StringTerm("capabilities"), strs(nonNil(f.Capabilities))),
+		ast.Item(ast.StringTerm("limits"), ast.NewTerm(limits)),
+	)
 }

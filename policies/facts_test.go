@@ -150,3 +150,23 @@ func TestFactsWithoutSeccomp(t *testing.T) {
 		t.Error("capabilities must be an empty list, not null, for policies")
 	}
 }
+
+// TestFactsValue: the facts policies see are exactly the JSON of Facts.
+func TestFactsValue(t *testing.T) {
+	for _, yaml := range []string{
+		"version: 1\nextends: docker-default\n",
+		"version: 1\ncgroups:\n  memory: {max: 1Gi, high: 1Mi, swapMax: 0}\n  pids: {max: 5}\n  cpu: {max: 0.25}\n",
+	} {
+		f, err := ComputeFacts(loadBytes(t, yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := jsonValue(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.value(); got.Compare(want) != 0 {
+			t.Errorf("facts value differs from its JSON:\n got  %.300v\n want %.300v", got, want)
+		}
+	}
+}

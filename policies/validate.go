@@ -209,11 +209,7 @@ func inputValue(r *schema.Resolved) (ast.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	facts, err := jsonValue(f)
-	if err != nil {
-		return nil, err
-	}
-	obj.Insert(ast.StringTerm("facts"), ast.NewTerm(facts))
+	obj.Insert(ast.StringTerm("facts"), ast.NewTerm(f.value()))
 	return obj, nil
 }
 
