@@ -216,3 +216,27 @@ exception contains rules if {
 		t.Error("deny_named is not waived, so the profile must be denied")
 	}
 }
+
+// TestDocsExamples runs the organisation policy examples of
+// docs/policies.md (copied in testdata/policies/org/docs).
+func TestDocsExamples(t *testing.T) {
+	opts := Options{
+		PolicyDirs: []string{filepath.Join(orgDir, "docs")},
+		DataFiles:  []string{filepath.Join(orgDir, "docs", "limits.yaml")},
+	}
+	// new-service: 64Mi of memory, ptrace allowed, no description.
+	fs := orgFindings(t, "new-service.yaml", opts)
+	m := byID(fs)
+	if d := m["main.deny_memory"]; len(d) != 1 || d[0].Message != "memory limit 67108864 exceeds 33554432" || d[0].Pos.Line != 15 {
+		t.Errorf("deny_memory: %+v", d)
+	}
+	if d := m["main.deny"]; len(d) != 1 || d[0].Message != "ptrace is allowed on SCMP_ARCH_X86_64" {
+		t.Errorf("deny: %+v", d)
+	}
+	if w := m["main.warn_description"]; len(w) != 1 {
+		t.Errorf("warn_description: %+v", w)
+	}
+	if len(fs) != 3 {
+		t.Errorf("%d findings, want 3: %+v", len(fs), fs)
+	}
+}
