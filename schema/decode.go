@@ -223,7 +223,14 @@ func (d *decoder) boolean(n *yaml.Node, path string) (bool, bool) {
 		return false, false
 	}
 	if s.Tag != "!!bool" {
-		d.add(s, path, CodeType, "", "must be true or false, not %s", kindName(s))
+		sug := ""
+		switch strings.ToLower(s.Value) {
+		case "yes", "y", "on":
+			sug = "true"
+		case "no", "n", "off":
+			sug = "false"
+		}
+		d.add(s, path, CodeType, sug, "must be true or false, not %s", kindName(s))
 		return false, false
 	}
 	b, err := strconv.ParseBool(s.Value)
@@ -254,7 +261,7 @@ func (d *decoder) uint(n *yaml.Node, path string, max uint64) (uint64, bool) {
 	if s == nil {
 		return 0, false
 	}
-	if s.Tag != "!!int" && s.Tag != "!!str" {
+	if s.Tag != "!!int" && s.Tag != "!!str" && !(s.Tag == "!!float" && isDigits(s.Value)) {
 		d.add(s, path, CodeType, "", "must be a non-negative integer, not %s", kindName(s))
 		return 0, false
 	}
@@ -274,6 +281,20 @@ func (d *decoder) uint(n *yaml.Node, path string, max uint64) (uint64, bool) {
 		return 0, false
 	}
 	return v, true
+}
+
+// isDigits reports a plain decimal too long for an int, which YAML resolves
+// to a float.
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func joinPath(path, key string) string {

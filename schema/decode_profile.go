@@ -737,9 +737,11 @@ func (d *decoder) weight(v *yaml.Node, path string) *uint64 {
 
 func (d *decoder) ioDevice(v *yaml.Node, path string) (IODevice, bool) {
 	var dev IODevice
+	haveDevice := false
 	ok := d.fields(v, path, ioDeviceFields, func(key string, k, v *yaml.Node, path string) {
 		switch key {
 		case "device":
+			haveDevice = true
 			s, sn, ok := d.str(v, path, true)
 			if !ok {
 				return
@@ -777,7 +779,7 @@ func (d *decoder) ioDevice(v *yaml.Node, path string) (IODevice, bool) {
 	if !ok {
 		return dev, false
 	}
-	if dev.Device == "" {
+	if !haveDevice {
 		d.add(d.deref(v, path), path+".device", CodeRequired, "", "device is required")
 	}
 	return dev, true

@@ -129,9 +129,11 @@ func suggest(s string, candidates []string, norm func(string) string) string {
 	if ns == "" {
 		return ""
 	}
-	limit := len([]rune(ns))/3 + 1
-	if limit > 3 {
-		limit = 3
+	// Half the word may be wrong at most, else "base" would suggest
+	// "name"; more than three edits is a different word.
+	limit := min(3, (len([]rune(ns))-1)/2)
+	if limit < 1 {
+		return ""
 	}
 	best, bestDist := "", limit+1
 	for _, c := range candidates {

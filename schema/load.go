@@ -48,6 +48,14 @@ func readLimited(path string, max int64) ([]byte, error) {
 		return nil, ErrorList{{Code: CodeIO, Msg: fmt.Sprintf("read profile: %v", err), Pos: Pos{File: path, Line: 1, Col: 1}}}
 	}
 	defer f.Close()
+	// A regular file's size is known up front: refuse without reading.
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > max {
+		return nil, ErrorList{{
+			Code: CodeTooLarge,
+			Msg:  fmt.Sprintf("profile is %d bytes; the limit is %d", st.Size(), max),
+			Pos:  Pos{File: path, Line: 1, Col: 1},
+		}}
+	}
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
 		return nil, ErrorList{{Code: CodeIO, Msg: fmt.Sprintf("read profile: %v", err), Pos: Pos{File: path, Line: 1, Col: 1}}}
@@ -73,13 +81,13 @@ func LoadBytes(name string, data []byte, opts Options) (*Profile, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, ErrorList{{Code: CodeRequired, Msg: "the profile is empty; it needs at least version: 1", Pos: Pos{File: name, Line: 1, Col: 1}}}
 		}
-		return nil, ErrorList{syntaxError(name, err)}
+		return nil, ErrorList{syntaxError(name, data, err)}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		return nil, ErrorList{{Code: CodeSyntax, Msg: "a profile file holds one YAML document; found a second (---)", Pos: Pos{File: name, Line: max(extra.Line, 1), Col: max(extra.Column, 1)}}}
 	} else if !errors.Is(err, io.EOF) {
-		return nil, ErrorList{syntaxError(name, err)}
+		return nil, ErrorList{syntaxError(name, data, err)}
 	}
 	d := &decoder{file: name}
 	p := d.profile(&doc)
@@ -89,13 +97,23 @@ func LoadBytes(name string, data []byte, opts Options) (*Profile, error) {
 	return p, nil
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+var (
+	yamlLine      = regexp.MustCompile(`^yaml: line (\d+): `)
+	unknownAnchor = regexp.MustCompile(`unknown anchor '([^']*)' referenced`)
+)
 
-// syntaxError turns a yaml.v3 error, which knows only the line, into a
+// syntaxError turns a yaml.v3 error, which knows at most the line, into a
 // positioned Error.
-func syntaxError(file string, err error) *Error {
+func syntaxError(file string, data []byte, err error) *Error {
 	msg := err.Error()
-	line := 1
+	line, col := 1, 1
+	// yaml.v3 does not say where an unknown alias is; its first use is.
+	if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
+		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
+			line = 1 + bytes.Count(data[:i], []byte("\n"))
+			col = 1 + i - (bytes.LastIndexByte(data[:i], '\n') + 1)
+		}
+	}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		if n, e := strconv.Atoi(m[1]); e == nil && n > 0 {
 			line = n
@@ -104,7 +122,7 @@ func syntaxError(file string, err error) *Error {
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
-	return &Error{Code: CodeSyntax, Msg: "invalid YAML: " + msg, Pos: Pos{File: file, Line: line, Col: 1}}
+	return &Error{Code: CodeSyntax, Msg: "invalid YAML: " + msg, Pos: Pos{File: file, Line: line, Col: col}}
 }
 
 // Limits on extends keep a chain of includes finite and small.

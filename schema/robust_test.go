@@ -1,0 +1,210 @@
+package schema
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// hostile runs load and asserts that it fails with code, within loose time
+// and memory bounds. The time bound only catches hangs; the memory bound is
+// the acceptance limit (100 MiB), measured as bytes allocated during load.
+func hostile(t *testing.T, name, code string, load func() error) {
+	t.Helper()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	done := make(chan error, 1)
+	go func() { done <- load() }()
+	var err error
+	start := time.Now()
+	select {
+	case err = <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s: still loading after 5s", name)
+	}
+	runtime.ReadMemStats(&after)
+	t.Logf("%s: refused in %v, %d KiB allocated", name, time.Since(start).Round(time.Microsecond), (after.TotalAlloc-before.TotalAlloc)>>10)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 100<<20 {
+		t.Errorf("%s: allocated %d MiB, want under 100 MiB", name, alloc>>20)
+	}
+	var list ErrorList
+	if !errors.As(err, &list) || len(list) == 0 {
+		t.Fatalf("%s: error %v, want an ErrorList", name, err)
+	}
+	if list[0].Code != code {
+		t.Errorf("%s: code %q, want %q: %v", name, list[0].Code, code, err)
+	}
+	for _, e := range list {
+		if e.Pos.Line < 1 || e.Pos.Col < 1 {
+			t.Errorf("%s: error without a position: %v", name, e)
+		}
+	}
+}
+
+func TestHostileTooLarge(t *testing.T) {
+	big := []byte("version: 1\ndescription: \"" + strings.Repeat("x", 10<<20) + "\"\n")
+	hostile(t, "10 MiB bytes", CodeTooLarge, func() error {
+		_, err := LoadBytes("big.yaml", big, Options{})
+		return err
+	})
+	path := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(path, big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hostile(t, "10 MiB file", CodeTooLarge, func() error {
+		_, err := LoadChain(path, Options{})
+		return err
+	})
+	// A file that never ends must not be read to its end.
+	hostile(t, "/dev/zero", CodeTooLarge, func() error {
+		_, err := Load("/dev/zero", Options{})
+		return err
+	})
+	hostile(t, "custom limit", CodeTooLarge, func() error {
+		_, err := LoadBytes("small.yaml", []byte("version: 1\nname: twenty-five bytes\n"), Options{MaxBytes: 10})
+		return err
+	})
+}
+
+func TestHostileDeep(t *testing.T) {
+	const n = 10000
+	cases := map[string]string{
+		"flow sequences": "version: 1\nx: " + strings.Repeat("[", n) + strings.Repeat("]", n) + "\n",
+		"flow mappings":  "version: 1\nx: " + strings.Repeat("{a: ", n) + "1" + strings.Repeat("}", n) + "\n",
+		"compact seqs":   "version: 1\nx:\n" + strings.Repeat("- ", n) + "x\n",
+		"unclosed":       strings.Repeat("[", n),
+		"mixed":          "version: 1\nx:\n" + strings.Repeat("- [", n/2) + "\n",
+		"in a list":      "version: 1\nseccomp:\n  syscalls:\n    - names: " + strings.Repeat("[", n) + "\n",
+	}
+	var block strings.Builder
+	block.WriteString("version: 1\n")
+	for i := 0; i < 2000; i++ {
+		fmt.Fprintf(&block, "%sk:\n", strings.Repeat(" ", i))
+	}
+	cases["indentation"] = block.String()
+	for name, doc := range cases {
+		hostile(t, name, CodeTooDeep, func() error {
+			_, err := LoadBytes("deep.yaml", []byte(doc), Options{MaxBytes: 8 << 20})
+			return err
+		})
+	}
+}
+
+func TestHostileAliases(t *testing.T) {
+	// The billion laughs: nine levels of nine aliases each.
+	var b strings.Builder
+	b.WriteString("version: 1\nanchors:\n  - &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	for i := 1; i <= 9; i++ {
+		fmt.Fprintf(&b, "  - &l%d [", i)
+		for j := 0; j < 9; j++ {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*l%d", i-1)
+		}
+		b.WriteString("]\n")
+	}
+	bomb := b.String()
+	for name, doc := range map[string]string{
+		"as syscall names": bomb + "seccomp: {defaultAction: allow, syscalls: [{names: *l9, action: allow}]}\n",
+		"as a list":        bomb + "seccomp: {defaultAction: allow, syscalls: *l9}\n",
+		"as groups":        bomb + "user: {uid: 1, gid: 1, groups: *l9}\n",
+		"as caps":          bomb + "capabilities: {add: *l9}\n",
+	} {
+		hostile(t, name, CodeAliasBudget, func() error {
+			// The anchors hang off an unknown field, which is an error
+			// too; the bomb's must be the first.
+			doc := strings.Replace(doc, "anchors:", "description: x\nz-anchors:", 1)
+			_, err := LoadBytes("bomb.yaml", []byte(doc), Options{})
+			var list ErrorList
+			if errors.As(err, &list) {
+				for _, e := range list {
+					if e.Code == CodeAliasBudget {
+						return ErrorList{e}
+					}
+				}
+			}
+			return err
+		})
+	}
+	// An alias inside its own anchor is a cycle, not an infinite walk.
+	hostile(t, "self alias", CodeAliasBudget, func() error {
+		_, err := LoadBytes("self.yaml", []byte("version: 1\nuser: &u {uid: 1, gid: 1, groups: [*u]}\n"), Options{})
+		var list ErrorList
+		if errors.As(err, &list) {
+			for _, e := range list {
+				if e.Code == CodeAliasBudget {
+					return ErrorList{e}
+				}
+			}
+		}
+		return err
+	})
+}
+
+// TestAliasesAllowed checks that modest, honest use of anchors still works.
+func TestAliasesAllowed(t *testing.T) {
+	doc := `version: 1
+seccomp:
+  defaultAction: errno
+  syscalls:
+    - names: &io [read, write, close]
+      action: allow
+      args: &a0 [{index: 0, value: 1, op: eq}]
+    - names: [openat]
+      action: allow
+      args: *a0
+capabilities: {add: *io-caps}
+`
+	_, err := LoadBytes("alias.yaml", []byte(strings.Replace(doc, "capabilities: {add: *io-caps}\n", "", 1)), Options{})
+	if err != nil {
+		t.Fatalf("anchors and aliases: %v", err)
+	}
+	_, err = LoadBytes("alias.yaml", []byte(doc), Options{})
+	list := wantCodes(t, err, CodeSyntax)
+	if len(list) == 1 && (list[0].Pos.Line != 11 || list[0].Pos.Col != 21) {
+		t.Errorf("unknown alias reported at %v, want 11:21", list[0].Pos)
+	}
+}
+
+// TestNestingDepthRealProfiles keeps the pre-scan from refusing real
+// profiles: its estimate must stay far below maxDepth for all of them.
+func TestNestingDepthRealProfiles(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/profiles/*.yaml")
+	more, _ := filepath.Glob("../policies/bases/*.yaml")
+	files = append(files, more...)
+	if len(files) < 2 {
+		t.Fatalf("found only %d profiles", len(files))
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d, line := nestingDepth(b); d > maxDepth/2 {
+			t.Errorf("%s: depth estimate %d at line %d, want at most %d", f, d, line, maxDepth/2)
+		}
+	}
+	for _, c := range []struct {
+		doc  string
+		want int
+	}{
+		{"a: 1\n", 3},
+		{"a:\n  b:\n    c: 1\n", 7},
+		{"a: [[[1]]]\n", 6},
+		{"a: '[[[['\nb: \"{{{{\"\n", 3},
+		{"a: |\n  [[[[[[\n      {{{{{{\n  - - - -\nb: 1\n", 3},
+		{"# [[[[[[[\na: 1 # {{{{{\n", 3},
+		{"- - - - x\n", 6},
+	} {
+		if d, _ := nestingDepth([]byte(c.doc)); d != c.want {
+			t.Errorf("nestingDepth(%q) = %d, want %d", c.doc, d, c.want)
+		}
+	}
+}
