@@ -39,9 +39,9 @@ type spoDoc struct {
 }
 
 type spoSyscall struct {
-	Names    []string   `yaml:"names"`
-	Action   string     `yaml:"action"`
-	ErrnoRet *yaml.Node `yaml:"errnoRet"`
+	Names    []string  `yaml:"names"`
+	Action   string    `yaml:"action"`
+	ErrnoRet yaml.Node `yaml:"errnoRet"`
 	Args     []struct {
 		Index    *uint  `yaml:"index"`
 		Value    uint64 `yaml:"value"`
@@ -199,7 +199,7 @@ func flattenSPO(d *spoDoc, byName map[string]*spoDoc, ns *notes) (*dockerIn, err
 		out.Flags = addUnique(out.Flags, c.Spec.Flags...)
 		for j, sc := range c.Spec.Syscalls {
 			r := &dockerRule{Names: sc.Names, Action: sc.Action}
-			if n := sc.ErrnoRet; n != nil && !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
+			if n := &sc.ErrnoRet; n.Kind != 0 && !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
 				v, name, err := spoErrno(n)
 				if err != nil {
 					return nil, fmt.Errorf("read seccompprofile %s: spec.syscalls[%d].errnoRet: %w", c.Metadata.Name, j, err)

@@ -1,9 +1,11 @@
 package convert
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/profilec/profilec/compiler"
@@ -157,12 +159,27 @@ func sameVerdictsExcept(t testing.TB, what string, arches []string, rules [][]sc
 	return n
 }
 
+// compiled memoises compiles: many tests compile the same filter, and the
+// compiler takes its time over some (Docker's default for aarch64).
+var compiled sync.Map
+
 func compileFor(t testing.TB, r *schema.Resolved) []plan.Instruction {
 	t.Helper()
+	key, err := json.Marshal(struct {
+		S    *schema.ResolvedSeccomp
+		Arch string
+	}{&r.Seccomp, r.Target.Arch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := compiled.Load(string(key)); ok {
+		return p.([]plan.Instruction)
+	}
 	prog, err := compiler.CompileSeccomp(&r.Seccomp, r.Target.Arch, compiler.Options{})
 	if err != nil {
 		t.Fatalf("compile %s for %s: %v", r.Name, r.Target.Arch, err)
 	}
+	compiled.Store(string(key), prog.Instructions)
 	return prog.Instructions
 }
 
