@@ -1,0 +1,198 @@
+package convert
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/profilec/profilec/policies/bases"
+	"github.com/profilec/profilec/schema"
+)
+
+// TestFromDockerForms checks what each input form becomes.
+func TestFromDockerForms(t *testing.T) {
+	t.Run("old name form", func(t *testing.T) {
+		p := loadDocker(t, "old-name.json")
+		s := p.Seccomp
+		if !slices.Equal(s.Syscalls[0].Names, []string{"read"}) || s.Syscalls[1].Comment != "old single-name form" {
+			t.Errorf("rules %+v", s.Syscalls[:2])
+		}
+		if in := s.Syscalls[8].Includes; in == nil || !slices.Equal(in.Caps, []string{"CAP_KILL"}) || in.MinKernel != "4.8" {
+			t.Errorf("includes not kept: %+v", in)
+		}
+		if ex := s.Syscalls[10].Excludes; ex == nil || !slices.Equal(ex.Caps, []string{"CAP_SYS_ADMIN"}) {
+			t.Errorf("excludes not kept: %+v", ex)
+		}
+		if p.NoNewPrivileges == nil || *p.NoNewPrivileges {
+			t.Error("noNewPrivileges must be written, false as in Docker")
+		}
+		if !slices.Equal(p.Capabilities.Add, DockerDefaultCapabilities()) {
+			t.Errorf("capabilities %v", p.Capabilities.Add)
+		}
+	})
+	t.Run("archMap", func(t *testing.T) {
+		p := loadDocker(t, "archmap.json")
+		if len(p.Seccomp.ArchMap) != 2 || p.Seccomp.ArchMap[1].Architecture != "SCMP_ARCH_AARCH64" || p.Seccomp.Architectures != nil {
+			t.Errorf("archMap %+v, architectures %v", p.Seccomp.ArchMap, p.Seccomp.Architectures)
+		}
+		if d := p.Seccomp.DefaultErrnoRet; d == nil || *d != 38 {
+			t.Errorf("defaultErrnoRet %v", d)
+		}
+	})
+	t.Run("containers/common", func(t *testing.T) {
+		p := loadDocker(t, "containers-common.json")
+		s := p.Seccomp
+		if d := s.DefaultErrnoRet; d == nil || *d != 38 {
+			t.Errorf("defaultErrno ENOSYS became %v", d)
+		}
+		if e := s.Syscalls[1].ErrnoRet; e == nil || *e != 1 {
+			t.Errorf("errno EPERM became %v", e)
+		}
+		if e := s.Syscalls[2].ErrnoRet; e == nil || *e != 30 {
+			t.Errorf("errnoRet 30 with errno EROFS became %v", e)
+		}
+		for i, r := range s.Syscalls {
+			if i != 3 && (r.Includes != nil || r.Excludes != nil) {
+				t.Errorf("rule %d: an empty includes/excludes must be no condition: %+v %+v", i, r.Includes, r.Excludes)
+			}
+		}
+		if s.Syscalls[3].Includes == nil {
+			t.Error("a real condition was lost")
+		}
+	})
+	t.Run("spellings", func(t *testing.T) {
+		p, err := FromDocker([]byte(`{"defaultAction": "errno", "architectures": ["x86_64", "amd64", "SCMP_ARCH_X86"], "flags": ["log"], "syscalls": [{"names": ["ptrace"], "action": "kill-process", "includes": {"caps": ["sys_ptrace"]}, "args": [{"index": 0, "value": 1, "op": "masked-eq"}]}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := p.Seccomp
+		if s.DefaultAction != "SCMP_ACT_ERRNO" || !slices.Equal(s.Architectures, []string{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86_64", "SCMP_ARCH_X86"}) ||
+			!slices.Equal(s.Flags, []string{"SECCOMP_FILTER_FLAG_LOG"}) || s.Syscalls[0].Action != "SCMP_ACT_KILL_PROCESS" ||
+			s.Syscalls[0].Args[0].Op != "SCMP_CMP_MASKED_EQ" || s.Syscalls[0].Includes.Caps[0] != "CAP_SYS_PTRACE" {
+			t.Errorf("not canonical: %+v", s)
+		}
+	})
+}
+
+func TestFromDockerRefuses(t *testing.T) {
+	for _, c := range []struct{ what, in, want string }{
+		{"unknown field", `{"defaultAction": "SCMP_ACT_ALLOW", "sycalls": []}`, `unknown field "sycalls"`},
+		{"name and names", `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"name": "a", "names": ["b"], "action": "SCMP_ACT_ALLOW"}]}`, "both name and names"},
+		{"no names", `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"action": "SCMP_ACT_ERRNO"}]}`, "syscalls[0].names"},
+		{"no default", `{"syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]}`, "defaultAction: is required"},
+		{"unknown action", `{"defaultAction": "SCMP_ACT_ALOW"}`, `unknown action "SCMP_ACT_ALOW"`},
+		{"unknown op", `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["a"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQUAL"}]}]}`, "unknown operator"},
+		{"index", `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["a"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 6, "value": 1, "op": "SCMP_CMP_EQ"}]}]}`, "not an argument index"},
+		{"no index", `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["a"], "action": "SCMP_ACT_ERRNO", "args": [{"value": 1, "op": "SCMP_CMP_EQ"}]}]}`, "index: is required"},
+		{"both arch lists", `{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"], "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": []}]}`, "both architectures and archMap"},
+		{"unknown arch", `{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_Z80"]}`, "unknown architecture"},
+		{"unknown errno", `{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrno": "EWHAT"}`, "unknown errno"},
+		{"errnos disagree", `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["a"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1, "errno": "EACCES"}]}`, "disagrees"},
+		{"unknown cap", `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["a"], "action": "SCMP_ACT_ERRNO", "includes": {"caps": ["CAP_SYS_ADMN"]}}]}`, "unknown capability"},
+		{"bad minKernel", `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["a"], "action": "SCMP_ACT_ERRNO", "includes": {"minKernel": "five"}}]}`, "not a kernel version"},
+		{"negative value", `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["a"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": -1, "op": "SCMP_CMP_EQ"}]}]}`, "read docker profile"},
+		{"trailing data", `{"defaultAction": "SCMP_ACT_ALLOW"} {}`, "after the JSON"},
+		{"null rule", `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [null]}`, "is null"},
+	} {
+		_, err := FromDocker([]byte(c.in))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error mentioning %q", c.what, err, c.want)
+		}
+	}
+}
+
+// posFree leaves out what a load adds and a conversion cannot know:
+// positions and the file name.
+var posFree = cmp.Options{
+	cmpopts.IgnoreTypes(schema.Pos{}, []schema.Pos{}),
+	cmpopts.IgnoreFields(schema.Profile{}, "File"),
+	cmpopts.EquateEmpty(),
+}
+
+// TestYAMLLoadsBackEqual: the YAML FromDocker's profiles are written as
+// loads back with the strict loader to the same profile, and writing it
+// again gives the same bytes.
+func TestYAMLLoadsBackEqual(t *testing.T) {
+	for name, data := range dockerInputs(t) {
+		p, err := FromDocker(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Name = "x-" + strings.TrimSuffix(name, ".json")
+		y1, err := ToYAML(p, "a header")
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := schema.LoadBytes(name, y1, schema.Options{Bases: bases.Get})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if d := cmp.Diff(p, q, posFree); d != "" {
+			t.Errorf("%s: the profile changed through YAML (-written +loaded):\n%s", name, d)
+		}
+		y2, err := ToYAML(q, "a header")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(y1) != string(y2) {
+			t.Errorf("%s: writing the loaded profile again gives other bytes", name)
+		}
+		if !strings.HasPrefix(string(y1), "# a header\n") {
+			t.Errorf("%s: no header comment", name)
+		}
+	}
+}
+
+// TestToDockerKeepsEverything: a Docker profile read and written again is
+// the same profile, conditions, comments, archMap and order included.
+func TestToDockerKeepsEverything(t *testing.T) {
+	for name, data := range dockerInputs(t) {
+		p, err := FromDocker(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, notes, err := ToDocker(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := FromDocker(out)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, out)
+		}
+		if d := cmp.Diff(p.Seccomp, q.Seccomp, posFree); d != "" {
+			t.Errorf("%s: changed (-in +out):\n%s", name, d)
+		}
+		if !hasNote(notes, "capabilities") {
+			t.Errorf("%s: no note tells how to grant the capabilities: %v", name, notes)
+		}
+	}
+}
+
+func TestToDockerNotes(t *testing.T) {
+	p, err := schema.LoadBytes("confined.yaml", readTestdata(t, "confined.yaml"), schema.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, notes, err := ToDocker(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := ""
+	for _, n := range notes {
+		all += n.String() + "\n"
+	}
+	for _, want := range []string{"--cap-add CHOWN", "--security-opt no-new-privileges", "--hostname pc-confined", "--memory 67108864", "--pids-limit 64", "--ulimit nofile=512:1024"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("notes lack %q:\n%s", want, all)
+		}
+	}
+	if _, _, err := ToDocker(&schema.Profile{Version: 1}); err == nil {
+		t.Error("a profile without seccomp was exported")
+	}
+	if _, _, err := ToDocker(&schema.Profile{Version: 1, Extends: []string{"docker-default"}, Seccomp: &schema.Seccomp{}}); err == nil {
+		t.Error("a profile with extends was exported as if it had none")
+	}
+}
