@@ -75,10 +75,10 @@ func TestFromSPOMultiDoc(t *testing.T) {
 		args []uint64
 		want string
 	}{
-		{"execve", nil, "SCMP_ACT_ALLOW"},       // from the base
-		{"bind", nil, "SCMP_ACT_ALLOW"},         // the profile's own
-		{"mkdirat", nil, "SCMP_ACT_ERRNO(13)"},  // errnoRet written as a string
-		{"ptrace", nil, "SCMP_ACT_ERRNO(1)"},    // errnoRet written as a number
+		{"execve", nil, "SCMP_ACT_ALLOW"},      // from the base
+		{"bind", nil, "SCMP_ACT_ALLOW"},        // the profile's own
+		{"mkdirat", nil, "SCMP_ACT_ERRNO(13)"}, // errnoRet written as a string
+		{"ptrace", nil, "SCMP_ACT_ERRNO(1)"},   // errnoRet written as a number
 		{"personality", []uint64{8}, "SCMP_ACT_ALLOW"},
 		{"personality", []uint64{9}, "SCMP_ACT_LOG"},
 		{"chdir", nil, "SCMP_ACT_LOG"}, // the default
