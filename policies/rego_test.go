@@ -1,7 +1,9 @@
 package policies
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,12 +11,19 @@ import (
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
+
+	"github.com/profilec/profilec/schema/systab"
 )
 
 // TestRego runs the Rego unit tests (rego/*_test.rego) beside the embedded
 // policies, as `opa test rego/` would.
 func TestRego(t *testing.T) {
+	data, err := builtinData()
+	if err != nil {
+		t.Fatal(err)
+	}
 	files, err := filepath.Glob("rego/*.rego")
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +40,7 @@ func TestRego(t *testing.T) {
 		}
 		modules[f] = m
 	}
-	ch, err := tester.NewRunner().SetDefaultRegoVersion(ast.RegoV1).RaiseBuiltinErrors(true).Run(context.Background(), modules)
+	ch, err := tester.NewRunner().SetStore(inmem.NewFromObject(data)).SetDefaultRegoVersion(ast.RegoV1).RaiseBuiltinErrors(true).Run(context.Background(), modules)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +121,53 @@ func TestRuleListMatchesRego(t *testing.T) {
 		}
 		if r.Set != "" && !strings.HasPrefix(r.ID, r.Set+".") {
 			t.Errorf("%s: id does not start with its set %s", r.ID, r.Set)
+		}
+	}
+}
+
+// TestTables: every name in the built-in tables is one the kernel knows, so
+// a typo cannot silently disable a rule.
+func TestTables(t *testing.T) {
+	var tables struct {
+		Isolation map[string][]string `json:"isolation_syscalls"`
+		Dangerous map[string]string   `json:"dangerous_capabilities"`
+		Compat    map[string][]string `json:"compat_arches"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(tablesJSON))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&tables); err != nil {
+		t.Fatal(err)
+	}
+	capOK := func(c string) {
+		if _, ok := systab.Capability(c); !ok || !strings.HasPrefix(c, "CAP_") {
+			t.Errorf("unknown capability %q", c)
+		}
+	}
+	if len(tables.Isolation) < 40 {
+		t.Errorf("%d isolation syscalls", len(tables.Isolation))
+	}
+	for name, caps := range tables.Isolation {
+		if !systab.KnownSyscall(name) {
+			t.Errorf("unknown syscall %q", name)
+		}
+		if len(caps) == 0 {
+			t.Errorf("%s: no capability", name)
+		}
+		for _, c := range caps {
+			capOK(c)
+		}
+	}
+	for c, why := range tables.Dangerous {
+		capOK(c)
+		if why == "" {
+			t.Errorf("%s: no reason", c)
+		}
+	}
+	for a, subs := range tables.Compat {
+		for _, s := range append([]string{a}, subs...) {
+			if x, ok := systab.LookupArch(s); !ok || x.Name != s {
+				t.Errorf("unknown architecture %q", s)
+			}
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/util"
 
 	"github.com/profilec/profilec/schema"
@@ -64,16 +65,33 @@ var builtinRego string
 //go:embed rego/pss_restricted.rego
 var pssRestrictedRego string
 
+//go:embed rego/tables.json
+var tablesJSON []byte
+
+// builtinData is the data document of the built-in rules: their tables
+// under data.profilec.tables.
+func builtinData() (map[string]any, error) {
+	var tables map[string]any
+	if err := util.Unmarshal(tablesJSON, &tables); err != nil {
+		return nil, fmt.Errorf("load built-in tables: %w", err)
+	}
+	return map[string]any{"profilec": map[string]any{"tables": tables}}, nil
+}
+
 // Each built-in module is compiled on its own and only when used: OPA's
 // preparation is most of what validate costs, and the whole process must
 // stay within a few tens of milliseconds.
 var builtinQuery = sync.OnceValues(func() (rego.PreparedEvalQuery, error) {
-	return prepareEmbedded("builtin.rego", builtinRego, "data.profilec.builtin.findings")
+	data, err := builtinData()
+	if err != nil {
+		return rego.PreparedEvalQuery{}, err
+	}
+	return prepareEmbedded("builtin.rego", builtinRego, "data.profilec.builtin.findings", data)
 })
 
 var setQueries = map[string]func() (rego.PreparedEvalQuery, error){
 	"pss-restricted": sync.OnceValues(func() (rego.PreparedEvalQuery, error) {
-		return prepareEmbedded("pss_restricted.rego", pssRestrictedRego, "data.profilec.sets.pss_restricted.findings")
+		return prepareEmbedded("pss_restricted.rego", pssRestrictedRego, "data.profilec.sets.pss_restricted.findings", nil)
 	}),
 }
 
@@ -87,12 +105,16 @@ func SetNames() []string {
 	return names
 }
 
-func prepareEmbedded(file, src, query string) (rego.PreparedEvalQuery, error) {
-	pq, err := rego.New(
+func prepareEmbedded(file, src, query string, data map[string]any) (rego.PreparedEvalQuery, error) {
+	opts := []func(*rego.Rego){
 		rego.Query(query),
 		rego.Module("builtin/"+file, src),
 		rego.SetRegoVersion(ast.RegoV1),
-	).PrepareForEval(context.Background())
+	}
+	if data != nil {
+		opts = append(opts, rego.Store(inmem.NewFromObject(data)))
+	}
+	pq, err := rego.New(opts...).PrepareForEval(context.Background())
 	if err != nil {
 		return pq, fmt.Errorf("prepare built-in policy %s: %w", file, err)
 	}

@@ -82,57 +82,13 @@ findings contains finding("seccomp.disabled", "warn", "the profile has no seccom
 	not input.seccomp.enabled
 }
 
+# The tables live in tables.json, data.profilec.tables: data costs far less to
+# load than the same literals cost to parse and compile as Rego.
+#
 # isolation_syscalls follows Docker's default profile: each syscall is allowed
-# there only to a container holding one of these capabilities (includes.caps),
-# or, for the keyring and kexec calls Docker never allows, to a privileged one.
-isolation_syscalls := {
-	"mount": {"CAP_SYS_ADMIN"},
-	"umount": {"CAP_SYS_ADMIN"},
-	"umount2": {"CAP_SYS_ADMIN"},
-	"pivot_root": {"CAP_SYS_ADMIN"},
-	"move_mount": {"CAP_SYS_ADMIN"},
-	"open_tree": {"CAP_SYS_ADMIN"},
-	"fsopen": {"CAP_SYS_ADMIN"},
-	"fsconfig": {"CAP_SYS_ADMIN"},
-	"fsmount": {"CAP_SYS_ADMIN"},
-	"fspick": {"CAP_SYS_ADMIN"},
-	"mount_setattr": {"CAP_SYS_ADMIN"},
-	"setns": {"CAP_SYS_ADMIN"},
-	"unshare": {"CAP_SYS_ADMIN"},
-	"swapon": {"CAP_SYS_ADMIN"},
-	"swapoff": {"CAP_SYS_ADMIN"},
-	"quotactl": {"CAP_SYS_ADMIN"},
-	"quotactl_fd": {"CAP_SYS_ADMIN"},
-	"fanotify_init": {"CAP_SYS_ADMIN"},
-	"lookup_dcookie": {"CAP_SYS_ADMIN"},
-	"sethostname": {"CAP_SYS_ADMIN"},
-	"setdomainname": {"CAP_SYS_ADMIN"},
-	"keyctl": {"CAP_SYS_ADMIN"},
-	"add_key": {"CAP_SYS_ADMIN"},
-	"request_key": {"CAP_SYS_ADMIN"},
-	"bpf": {"CAP_SYS_ADMIN", "CAP_BPF"},
-	"perf_event_open": {"CAP_SYS_ADMIN", "CAP_PERFMON"},
-	"syslog": {"CAP_SYS_ADMIN", "CAP_SYSLOG"},
-	"kcmp": {"CAP_SYS_PTRACE"},
-	"pidfd_getfd": {"CAP_SYS_PTRACE"},
-	"process_madvise": {"CAP_SYS_PTRACE"},
-	"userfaultfd": {"CAP_SYS_PTRACE"},
-	"kexec_load": {"CAP_SYS_BOOT"},
-	"kexec_file_load": {"CAP_SYS_BOOT"},
-	"reboot": {"CAP_SYS_BOOT"},
-	"init_module": {"CAP_SYS_MODULE"},
-	"finit_module": {"CAP_SYS_MODULE"},
-	"delete_module": {"CAP_SYS_MODULE"},
-	"open_by_handle_at": {"CAP_DAC_READ_SEARCH"},
-	"iopl": {"CAP_SYS_RAWIO"},
-	"ioperm": {"CAP_SYS_RAWIO"},
-	"acct": {"CAP_SYS_PACCT"},
-	"settimeofday": {"CAP_SYS_TIME"},
-	"stime": {"CAP_SYS_TIME"},
-	"clock_settime": {"CAP_SYS_TIME"},
-	"clock_settime64": {"CAP_SYS_TIME"},
-	"vhangup": {"CAP_SYS_TTY_CONFIG"},
-}
+# there only to a container holding one of these capabilities (includes.caps);
+# the keyring calls, which Docker never allows, need CAP_SYS_ADMIN.
+isolation_syscalls := data.profilec.tables.isolation_syscalls
 
 # Before Linux 4.8 a tracer could rewrite a traced process's syscalls after
 # seccomp had checked them, so Docker allows these calls without
@@ -144,7 +100,10 @@ kernel_before(major, minor) if {
 	[ma, mi] < [major, minor]
 }
 
-required_caps(name) := isolation_syscalls[name]
+required_caps(name) := caps if {
+	list := isolation_syscalls[name]
+	caps := {c | some c in list}
+}
 
 required_caps(name) := {"CAP_SYS_PTRACE"} if {
 	name in ptrace_syscalls
@@ -177,23 +136,7 @@ findings contains finding("seccomp.isolation-syscall", "deny", msg, "seccomp.def
 
 # dangerous_caps are outside Docker's default set and each one alone is a
 # known container escape or host-wide control.
-dangerous_caps := {
-	"CAP_SYS_ADMIN": "mount, namespaces, BPF and much of the kernel's privileged surface",
-	"CAP_SYS_PTRACE": "reads and rewrites other processes' memory",
-	"CAP_SYS_MODULE": "loads kernel modules",
-	"CAP_SYS_RAWIO": "raw I/O ports and /dev/mem",
-	"CAP_DAC_READ_SEARCH": "open_by_handle_at reaches files outside the mount namespace (the shocker escape)",
-	"CAP_NET_ADMIN": "reconfigures network interfaces, routes and firewalls",
-	"CAP_BPF": "loads BPF programs",
-	"CAP_PERFMON": "perf events expose kernel and other processes' data",
-	"CAP_SYS_BOOT": "reboots the machine and loads a new kernel",
-	"CAP_MAC_ADMIN": "reconfigures the LSM (AppArmor, SELinux, Smack)",
-	"CAP_MAC_OVERRIDE": "bypasses the LSM's mandatory access control",
-	"CAP_SYSLOG": "reads kernel logs and kernel addresses",
-	"CAP_SYS_TIME": "sets the host's clock",
-	"CAP_AUDIT_CONTROL": "reconfigures kernel auditing",
-	"CAP_LINUX_IMMUTABLE": "clears immutable and append-only file flags",
-}
+dangerous_caps := data.profilec.tables.dangerous_capabilities
 
 findings contains finding("capabilities.dangerous", "deny", msg, "capabilities.add") if {
 	some cap in granted
@@ -217,14 +160,7 @@ findings contains finding("cgroups.no-pids-limit", "warn", "no pids limit (cgrou
 
 # compat_arches are the second syscall tables a 64-bit kernel also accepts:
 # each is another set of numbers the filter must get right (CVE-2009-0835).
-compat_arches := {
-	"SCMP_ARCH_X86_64": {"SCMP_ARCH_X86", "SCMP_ARCH_X32"},
-	"SCMP_ARCH_AARCH64": {"SCMP_ARCH_ARM"},
-	"SCMP_ARCH_MIPS64": {"SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64N32"},
-	"SCMP_ARCH_MIPSEL64": {"SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64N32"},
-	"SCMP_ARCH_PPC64": {"SCMP_ARCH_PPC"},
-	"SCMP_ARCH_S390X": {"SCMP_ARCH_S390"},
-}
+compat_arches := data.profilec.tables.compat_arches
 
 findings contains finding("seccomp.compat-arch", "warn", msg, "seccomp.architectures") if {
 	input.seccomp.enabled
