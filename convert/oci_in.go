@@ -53,7 +53,7 @@ func FromOCI(data []byte) (*schema.Profile, []Note, error) {
 	if proc := spec.Process; proc != nil {
 		nnp = proc.NoNewPrivileges
 		if c := proc.Capabilities; c != nil {
-			caps := &schema.Capabilities{Drop: []string{"ALL"}}
+			caps := &schema.Capabilities{}
 			var err error
 			if caps.Add, err = canonCaps("process.capabilities.bounding", c.Bounding); err != nil {
 				return nil, nil, err
@@ -76,7 +76,7 @@ func FromOCI(data []byte) (*schema.Profile, []Note, error) {
 			p.Capabilities = caps
 		} else {
 			ns.add("process.capabilities", "absent: runc would give no capabilities; the profile grants none either")
-			p.Capabilities = &schema.Capabilities{Drop: []string{"ALL"}}
+			p.Capabilities = &schema.Capabilities{Add: []string{}}
 		}
 		for i, l := range proc.Rlimits {
 			name := strings.ToLower(strings.TrimPrefix(l.Type, "RLIMIT_"))
