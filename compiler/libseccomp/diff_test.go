@@ -70,9 +70,9 @@ var boundaryValues = []uint64{
 	0x8000000000000000, math.MaxUint64, 0x100000001, 0x7fffffffffffffff,
 }
 
-// argValues returns the boundary values plus, for every value a rule uses,
-// its neighbours and the values that share its low or its high half.
-func argValues(s *schema.ResolvedSeccomp) []uint64 {
+// argValues returns the boundary values plus, for every value the rules
+// use, its neighbours and the values that share its low or its high half.
+func argValues(rules []schema.SyscallRule) []uint64 {
 	set := map[uint64]bool{}
 	add := func(v uint64) {
 		for _, w := range []uint64{v, v - 1, v + 1, v ^ 1<<32, v + 1<<32, v - 1<<32, v & 0xffffffff, v | 0xffffffff00000000, v &^ 0xffffffff, v | 0xffffffff} {
@@ -82,7 +82,7 @@ func argValues(s *schema.ResolvedSeccomp) []uint64 {
 	for _, v := range boundaryValues {
 		set[v] = true
 	}
-	for _, r := range s.Syscalls {
+	for _, r := range rules {
 		for _, a := range r.Args {
 			add(a.Value)
 			if a.Op == "SCMP_CMP_MASKED_EQ" {
@@ -234,7 +234,7 @@ func differential(t testing.TB, s *schema.ResolvedSeccomp, native string, oracle
 		t.Fatalf("%s: %v", cand.name, err)
 	}
 	gaps := tableGaps(s, native)
-	values := argValues(s)
+	allValues := argValues(s.Syscalls)
 	var (
 		diffs    []mismatch
 		selfDiff []string
@@ -288,19 +288,29 @@ func differential(t testing.TB, s *schema.ResolvedSeccomp, native string, oracle
 				continue
 			}
 			eval(pa, ones)
-			bases := [][6]uint64{{}, ones.args}
+			// Vary one argument at a time, through the values of the
+			// rules naming the call, from zero, from all ones and from
+			// a vector meeting each rule. A call no rule names but whose
+			// path loads arguments (a multiplexer, or a bug) gets every
+			// rule's values.
+			var named []schema.SyscallRule
 			if name, ok := systab.SyscallName(pa.sysArch, int(nr)); ok && pa.sysArch != "" {
 				for _, r := range s.Syscalls {
 					if len(r.Args) > 0 && slices.Contains(r.Names, name) {
-						bases = append(bases, satisfying(r))
+						named = append(named, r)
 					}
 				}
 			}
-			if len(bases) == 2 { // a multiplexer, say: try every rule's arguments
-				for _, r := range s.Syscalls {
-					if len(r.Args) > 0 {
-						bases = append(bases, satisfying(r))
-					}
+			values := allValues
+			if len(named) > 0 {
+				values = argValues(named)
+			} else {
+				named = s.Syscalls
+			}
+			bases := [][6]uint64{{}, ones.args}
+			for _, r := range named {
+				if len(r.Args) > 0 {
+					bases = append(bases, satisfying(r))
 				}
 			}
 			for _, base := range bases {
