@@ -2,7 +2,6 @@ package enforcer
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,7 +29,7 @@ var Steps = []string{
 	"hostname", "mount-private", "mount-proc", "rlimits",
 	"capabilities-bounding", "keepcaps", "groups", "gid", "uid",
 	"capabilities", "ambient", "no-new-privs", "resolve", "seccomp-prepare",
-	"cgroup-pids", "seccomp", "execve",
+	"exec-word", "cgroup-pids", "seccomp", "execve",
 }
 
 // StepError is a confinement failure: the target never ran.
@@ -93,6 +92,8 @@ type Result struct {
 
 var runSeq atomic.Uint64
 
+const execWordSize = 4096
+
 // ForwardedSignals are relayed to the target with Options.ForwardSignals.
 // SIGURG is deliberately absent: the Go runtime uses it to preempt
 // goroutines and would flood the target with it.
@@ -124,7 +125,9 @@ type runner struct {
 	cmd      *exec.Cmd
 	parent   *os.File
 	sock     fdRW
+	word     []byte // the shared exec word, see sync.go
 	rootless bool
+	kmsg     *kmsgTail
 }
 
 func (r *runner) fault(step string) error {
@@ -227,6 +230,10 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 		}
 		r.cg = cg
 	}
+	if r.p.Seccomp != nil {
+		r.kmsg = openKmsg()
+		defer r.kmsg.close()
+	}
 	if err := r.start(); err != nil {
 		return Result{}, stepErr("start", err)
 	}
@@ -238,7 +245,14 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 			return Result{}, stepErr("cgroup-join", err)
 		}
 	}
-	if err := r.handshake(); err != nil {
+	// A child stuck in a step (or a dead parent context) must not hang the
+	// handshake: killing the child turns every pending read into EOF.
+	stop := context.AfterFunc(ctx, func() { _ = r.cmd.Process.Kill() })
+	err := r.handshake()
+	if !stop() && err == nil {
+		err = &StepError{Step: "sync", Err: ctx.Err()}
+	}
+	if err != nil {
 		return Result{}, err
 	}
 	return r.supervise(ctx)
@@ -256,6 +270,18 @@ func (r *runner) start() error {
 	r.sock = fdRW(fds[0])
 	child := os.NewFile(uintptr(fds[1]), "profilec-sync-child")
 	defer child.Close()
+	mfd, err := unix.MemfdCreate("profilec-exec-word", unix.MFD_CLOEXEC)
+	if err != nil {
+		return fmt.Errorf("create exec word: %w", err)
+	}
+	memfd := os.NewFile(uintptr(mfd), "profilec-exec-word")
+	defer memfd.Close()
+	if err := unix.Ftruncate(mfd, execWordSize); err != nil {
+		return fmt.Errorf("size exec word: %w", err)
+	}
+	if r.word, err = unix.Mmap(mfd, 0, execWordSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED); err != nil {
+		return fmt.Errorf("map exec word: %w", err)
+	}
 
 	ns := r.ns
 	var flags uintptr
@@ -307,7 +333,7 @@ func (r *runner) start() error {
 		Stdin:       r.o.Stdin,
 		Stdout:      r.o.Stdout,
 		Stderr:      r.o.Stderr,
-		ExtraFiles:  []*os.File{child},
+		ExtraFiles:  []*os.File{child, memfd},
 		SysProcAttr: attr,
 		WaitDelay:   time.Second,
 	}
@@ -361,6 +387,9 @@ func (r *runner) handshake() error {
 	}
 	t, p, err := readMsg(r.sock)
 	if err == io.EOF {
+		if e := atomic.LoadUint32((*uint32)(unsafe.Pointer(&r.word[0]))); e != 0 {
+			return &StepError{Step: "execve", Err: fmt.Errorf("execute %s: %w", r.argv[0], syscall.Errno(e))}
+		}
 		return nil // close-on-exec fired: the target runs
 	}
 	return r.childFailure(t, p, err)
@@ -386,9 +415,6 @@ func (r *runner) childFailure(t msgType, p []byte, err error) error {
 			return stepErr("sync", fmt.Errorf("decode error message: %w", err))
 		}
 		return &StepError{Step: se.Step, Err: errors.New(se.Err)}
-	case t == msgExecFailed && len(p) == 4:
-		e := syscall.Errno(binary.LittleEndian.Uint32(p))
-		return &StepError{Step: "execve", Err: fmt.Errorf("execute %s: %w", r.argv[0], e)}
 	}
 	return stepErr("sync", fmt.Errorf("unexpected %v message", t))
 }
@@ -416,6 +442,15 @@ func (r *runner) abort() {
 	}
 	if r.parent != nil {
 		_ = r.parent.Close()
+	}
+	r.kmsg.close()
+	r.unmapWord()
+}
+
+func (r *runner) unmapWord() {
+	if r.word != nil {
+		_ = unix.Munmap(r.word)
+		r.word = nil
 	}
 }
 
@@ -445,6 +480,7 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 	pid := r.cmd.Process.Pid
 	_ = r.parent.Close()
 	r.parent = nil
+	r.unmapWord()
 	var res Result
 	if r.cg != nil {
 		res.Skipped = r.cg.Skipped()
@@ -511,7 +547,7 @@ wait:
 			res.Signal = syscall.Signal(ei.info.Status)
 			res.ExitCode = 128 + int(ei.info.Status)
 			if res.Signal == unix.SIGSYS {
-				cause = seccompReport(pid)
+				cause = seccompReport(r.kmsg, pid)
 			}
 		}
 	}

@@ -1,7 +1,6 @@
 package enforcer
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -22,6 +22,7 @@ const (
 	initArgv0 = "profilec-init"
 	envInitFD = "_PROFILEC_INIT_FD"
 	initFD    = 3
+	execFD    = 4 // the shared exec word's memfd
 )
 
 func isInitStage() bool {
@@ -271,7 +272,25 @@ func runInit() {
 			return nil
 		})
 	}
-	execFailed := frame(msgExecFailed, make([]byte, 4))
+	var word *uint32
+	s.step("exec-word", func() error {
+		b, err := unix.Mmap(execFD, 0, execWordSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+		if err != nil {
+			return fmt.Errorf("map exec word: %w", err)
+		}
+		unix.Close(execFD)
+		word = (*uint32)(unsafe.Pointer(&b[0]))
+		return nil
+	})
+	// A fault after a failed execve must kill the process outright: the Go
+	// runtime's handler would need syscalls the filter may deny.
+	s.step("exec-word", func() error {
+		var dfl [4]uintptr // struct kernel_sigaction with sa_handler SIG_DFL
+		if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGSEGV), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0); e != 0 {
+			return fmt.Errorf("reset SIGSEGV: %w", e)
+		}
+		return nil
+	})
 
 	s.step("sync", func() error {
 		if err := writeMsg(s.sock, msgReady, nil); err != nil {
@@ -301,15 +320,18 @@ func runInit() {
 	} else {
 		_, _, e = unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(path)), uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envp[0])))
 	}
-	// execve failed under the filter: report with one raw write of a
-	// prebuilt frame (the filter may deny even that; the parent then sees
-	// the exit status) and leave without running any more Go.
-	binary.LittleEndian.PutUint32(execFailed[5:], uint32(e))
-	unix.RawSyscall(unix.SYS_WRITE, initFD, uintptr(unsafe.Pointer(&execFailed[0])), uintptr(len(execFailed)))
+	// execve failed under the filter: record why with a memory store and
+	// die without another syscall the filter might deny (see sync.go).
+	atomic.StoreUint32(word, uint32(e))
+	unix.RawSyscall(unix.SYS_EXIT_GROUP, 127, 0, 0)
+	*nilWord = 1
 	for {
-		unix.RawSyscall(unix.SYS_EXIT_GROUP, 127, 0, 0)
 	}
 }
+
+// nilWord is a nil pointer the compiler cannot prove nil: storing through
+// it faults for real rather than being compiled into a runtime panic.
+var nilWord *uint32
 
 func wrap(what string, err error) error {
 	if err != nil {

@@ -10,5 +10,9 @@ import (
 func TestMain(m *testing.M) {
 	// The test binary doubles as the init stage, as profilec's main does.
 	enforcer.Main()
-	os.Exit(m.Run())
+	code := m.Run()
+	if testprogDir != "" {
+		os.RemoveAll(testprogDir)
+	}
+	os.Exit(code)
 }

@@ -1,39 +1,131 @@
 package enforcer
 
 import (
+	"bytes"
 	"fmt"
-	"github.com/profilec/profilec/enforcer/internal/sysnames"
-	"os"
 	"strconv"
 	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/profilec/profilec/enforcer/internal/sysnames"
 )
 
-// seccompReport names the syscall a SIGSYS-killed target was making. The
-// zombie's /proc/PID/syscall still holds the number and first arguments
-// of the syscall it died in, as long as it is not reaped (waitid WNOWAIT).
-func seccompReport(pid int) string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/syscall", pid))
+// kmsgTail reads the kernel log from the point where it was opened. A
+// seccomp kill leaves an audit record there (type=1326 AUDIT_SECCOMP,
+// logged for kill actions by default: seccomp(2) actions_logged) naming
+// the syscall, the arch and whether it came through the compat entry.
+// /proc/PID/syscall cannot: by the time the zombie can be inspected the
+// task is no longer in a syscall and the file says -1.
+type kmsgTail struct{ fd int }
+
+// openKmsg positions a reader at the end of the log, so only records
+// written after the target started can match. Reading /dev/kmsg needs
+// CAP_SYSLOG when dmesg_restrict is set; without it reports say less.
+func openKmsg() *kmsgTail {
+	fd, err := unix.Open("/dev/kmsg", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return "killed by seccomp (SIGSYS); syscall unknown: " + err.Error()
+		return nil
 	}
-	f := strings.Fields(string(b))
-	if len(f) == 0 {
-		return "killed by seccomp (SIGSYS); syscall unknown"
+	if _, err := unix.Seek(fd, 0, unix.SEEK_END); err != nil {
+		unix.Close(fd)
+		return nil
 	}
-	nr, err := strconv.ParseInt(f[0], 10, 64)
-	if err != nil {
-		return "killed by seccomp (SIGSYS); syscall unknown: /proc/PID/syscall says " + strings.TrimSpace(string(b))
-	}
-	return "killed by seccomp: syscall " + syscallName(nativeArch(), nr)
+	return &kmsgTail{fd: fd}
 }
 
-func syscallName(arch string, nr int64) string {
-	if arch != "SCMP_ARCH_X86_64" {
-		return fmt.Sprintf("%d on %s", nr, arch)
+func (k *kmsgTail) close() {
+	if k != nil && k.fd >= 0 {
+		unix.Close(k.fd)
+		k.fd = -1
 	}
-	name, a := sysnames.Name(nr, false)
+}
+
+// seccompRecord finds the AUDIT_SECCOMP record for pid (the pid as the
+// initial pid namespace sees it, which is what audit logs). kauditd
+// prints asynchronously, so it polls briefly.
+func (k *kmsgTail) seccompRecord(pid int) (map[string]string, bool) {
+	if k == nil || k.fd < 0 {
+		return nil, false
+	}
+	want := []byte(" pid=" + strconv.Itoa(pid) + " ")
+	buf := make([]byte, 8192)
+	deadline := time.Now().Add(250 * time.Millisecond)
+	for {
+		for {
+			n, err := unix.Read(k.fd, buf)
+			if err == unix.EPIPE {
+				continue // records were overwritten; keep reading newer ones
+			}
+			if err != nil || n <= 0 {
+				break
+			}
+			rec := buf[:n]
+			if bytes.Contains(rec, []byte("type=1326")) && bytes.Contains(rec, want) {
+				return auditFields(string(rec)), true
+			}
+		}
+		if time.Now().After(deadline) {
+			return nil, false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func auditFields(rec string) map[string]string {
+	m := map[string]string{}
+	if i := strings.Index(rec, "type=1326"); i >= 0 {
+		rec = rec[i:]
+	}
+	for _, f := range strings.Fields(rec) {
+		if k, v, ok := strings.Cut(f, "="); ok {
+			m[k] = strings.Trim(v, `"`)
+		}
+	}
+	return m
+}
+
+// auditArchName maps AUDIT_ARCH_* onto libseccomp's short names.
+var auditArchName = map[uint64]string{
+	0xc000003e: "x86_64",
+	0x40000003: "x86",
+	0xc00000b7: "aarch64",
+	0x40000028: "arm",
+	0xc00000f3: "riscv64",
+	0x80000016: "s390x",
+	0xc0000015: "ppc64le",
+}
+
+// seccompReport says which syscall got the target killed.
+func seccompReport(k *kmsgTail, pid int) string {
+	rec, ok := k.seccompRecord(pid)
+	if !ok {
+		return "killed by seccomp (SIGSYS); the syscall is not known: no audit record readable in /dev/kmsg"
+	}
+	nr, err := strconv.ParseInt(rec["syscall"], 10, 64)
+	if err != nil {
+		return "killed by seccomp (SIGSYS); unreadable audit record"
+	}
+	arch, _ := strconv.ParseUint(rec["arch"], 16, 32)
+	return "killed by seccomp: syscall " + syscallName(arch, nr)
+}
+
+func syscallName(auditArch uint64, nr int64) string {
+	var name, a string
+	switch auditArch {
+	case 0xc000003e:
+		name, a = sysnames.Name(nr, false)
+	case 0x40000003:
+		name, a = sysnames.Name(nr, true)
+	default:
+		a = auditArchName[auditArch]
+		if a == "" {
+			a = fmt.Sprintf("audit arch %#x", auditArch)
+		}
+	}
 	if name == "" {
-		return fmt.Sprintf("%d (unknown) on %s", nr, a)
+		return fmt.Sprintf("%d on %s", nr, a)
 	}
 	return fmt.Sprintf("%s (%d) on %s", name, nr, a)
 }

@@ -22,12 +22,16 @@ import (
 //	C→P  msgReady       -          every step but seccomp+execve is done
 //	P→C  msgGo          -          pids.max is set; install the filter, exec
 //	C→P  msgError       stepError  a step failed; the child exits, no exec
-//	C→P  msgExecFailed  errno (4)  execve failed after the filter was on
-//	C→P  EOF            -          execve succeeded (close-on-exec fired)
+//	C→P  EOF            -          execve succeeded (close-on-exec fired),
+//	                               or the child died: see the exec word
 //
-// EOF is the only success signal after msgGo because once the filter is
-// installed the child may not be allowed any write(2): the kernel closing
-// the fd at execve says "the target runs" without a syscall of ours.
+// After msgGo the child may not be allowed any syscall but execve, so it
+// cannot be asked to say how execve went. Success needs no syscall of
+// ours: the kernel closes the socket at execve. Failure is written as a
+// plain memory store into a shared page (a memfd, fd 4 in the child,
+// mapped by both sides): the "exec word" holds the errno. The child then
+// dies by exit_group or, if the filter denies even that, by a fault with
+// SIGSEGV reset to its default action, so the parent always gets EOF.
 type msgType byte
 
 const (
@@ -35,7 +39,6 @@ const (
 	msgReady
 	msgGo
 	msgError
-	msgExecFailed
 )
 
 func (t msgType) String() string {
@@ -48,8 +51,6 @@ func (t msgType) String() string {
 		return "go"
 	case msgError:
 		return "error"
-	case msgExecFailed:
-		return "exec-failed"
 	}
 	return fmt.Sprintf("msg(%d)", byte(t))
 }

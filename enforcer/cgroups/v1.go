@@ -309,8 +309,15 @@ func (m *v1) Stats() (Stats, error) {
 		errs = append(errs, err)
 		s.CPUTime = time.Duration(v)
 	}
-	m.Sample()
-	s.PeakPids, s.PidsSampled = m.peak, true
+	if d, ok := m.dirs["pids"]; ok {
+		// pids.peak exists since Linux 6.13 (v1 and v2); sample before.
+		if p, err := readInt(filepath.Join(d, "pids.peak")); err == nil {
+			s.PeakPids = p
+		} else {
+			m.Sample()
+			s.PeakPids, s.PidsSampled = m.peak, true
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return s, fmt.Errorf("read cgroup stats: %w", err)
 	}
