@@ -37,8 +37,10 @@ func ToDocker(p *schema.Profile) ([]byte, []Note, error) {
 		return nil, nil, fmt.Errorf("write docker profile: %w", err)
 	}
 	var ns notes
+	// A profile without extends starts from no capabilities, so what it
+	// adds is the whole set: Docker's defaults must go first.
 	dockerRunHints(&ns, hintInput{
-		capsAdd: capsOf(p.Capabilities, true), capsDrop: capsOf(p.Capabilities, false),
+		capsAdd: capsOf(p.Capabilities), capsDrop: []string{"ALL"},
 		ambient: ambientOf(p.Capabilities), namespaces: p.Namespaces, cgroups: p.Cgroups,
 		rlimits: p.Rlimits, nnp: p.NoNewPrivileges != nil && *p.NoNewPrivileges, user: p.User,
 	})
@@ -288,14 +290,15 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func capsOf(c *schema.Capabilities, add bool) []string {
+// capsOf is what a profile without extends grants: its Add list, since its
+// Drop applies first, to the empty set it starts from.
+func capsOf(c *schema.Capabilities) []string {
 	if c == nil {
 		return nil
 	}
-	if add {
-		return c.Add
-	}
-	return c.Drop
+	out := append([]string(nil), c.Add...)
+	sort.Strings(out)
+	return out
 }
 
 func ambientOf(c *schema.Capabilities) []string {
