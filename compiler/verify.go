@@ -93,65 +93,107 @@ func Verify(s *schema.ResolvedSeccomp, p *Program) error {
 	return nil
 }
 
-// verifyNumbers lists the syscall numbers Verify tries.
+// verifyNumbers lists the syscall numbers Verify tries: every number up
+// to 64 past the highest ordinary one, every number in a target's table
+// (ARM's private calls sit near 0xf0000) and its neighbours, each also
+// with x32's bit 30, and the edges of the 32-bit space.
 func verifyNumbers(ir *IR) []uint32 {
+	const dense = 0x8000
 	top := 0
-	for _, a := range ir.Arches {
-		top = max(top, systab.MaxSyscall(a.Arch.Name)&^0x40000000)
-		for _, s := range a.Syscalls {
-			top = max(top, int(s.Nr&^0x40000000))
+	seen := map[uint32]bool{}
+	var out []uint32
+	add := func(n uint32) {
+		for _, v := range []uint32{n, n | 0x40000000} {
+			if !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
 		}
 	}
-	var out []uint32
-	for n := 0; n <= top+64; n++ {
-		out = append(out, uint32(n), uint32(n)|0x40000000)
+	var extra []uint32
+	note := func(n int) {
+		n &^= 0x40000000
+		if n < dense {
+			top = max(top, n)
+		} else {
+			extra = append(extra, uint32(n-1), uint32(n), uint32(n+1))
+		}
 	}
-	out = append(out, math.MaxUint32, math.MaxUint32-1, 0x3fffffff, 0x7fffffff, 0x80000000, 0xbfffffff, 0xc0000000)
+	for _, a := range ir.Arches {
+		for _, name := range systab.SyscallNames(a.Arch.Name) {
+			if nr, ok := systab.SyscallNumber(a.Arch.Name, name); ok {
+				note(nr)
+			}
+		}
+		for _, s := range a.Syscalls {
+			note(int(s.Nr))
+		}
+	}
+	for n := 0; n <= top+64; n++ {
+		add(uint32(n))
+	}
+	for _, n := range extra {
+		add(n)
+	}
+	for _, n := range []uint32{math.MaxUint32, math.MaxUint32 - 1, 0x3fffffff, 0x7fffffff, 0x80000000} {
+		add(n)
+	}
 	return out
 }
 
 // boundaryArgs returns argument vectors around every condition of sc:
-// all zero, each rule satisfied, and from those each used argument
-// swept over the values at and around every edge the conditions have.
+// from all zeros, each used argument swept over the values at and around
+// every edge any condition has; and from each rule's satisfying vector,
+// each of its arguments swept over the edges of its own conditions.
 func boundaryArgs(sc *SyscallIR) [][6]uint64 {
-	cands := map[int][]uint64{}
+	edges := func(c Cond) []uint64 {
+		v := c.Value
+		out := []uint64{v, v - 1, v + 1, v ^ 1<<32, v | 0xffffffff00000000, v & 0xffffffff, v + 1<<32, v - 1<<32}
+		if c.Op == "SCMP_CMP_MASKED_EQ" {
+			out = append(out, c.Mask, ^c.Mask, v|^c.Mask, v^(c.Mask&-c.Mask))
+		}
+		return out
+	}
+	var all [6][]uint64
+	seen := map[[2]uint64]bool{}
 	add := func(i int, vs ...uint64) {
 		for _, v := range vs {
-			if !slices.Contains(cands[i], v) {
-				cands[i] = append(cands[i], v)
+			if k := [2]uint64{uint64(i), v}; !seen[k] {
+				seen[k] = true
+				all[i] = append(all[i], v)
 			}
 		}
 	}
-	bases := [][6]uint64{{}}
+	var out [][6]uint64
 	for _, r := range sc.Rules {
 		var sat [6]uint64
 		for _, c := range r.Conds {
-			v := c.Value
-			add(c.Arg, 0, math.MaxUint64, v, v-1, v+1, v^1<<32, v|0xffffffff00000000, v&0xffffffff,
-				v+1<<32, v-1<<32, 0xffffffff, 1<<32, 1<<63)
+			add(c.Arg, 0, math.MaxUint64, 0xffffffff, 1<<32, 1<<63)
+			add(c.Arg, edges(c)...)
 			switch c.Op {
 			case "SCMP_CMP_NE", "SCMP_CMP_GT":
-				sat[c.Arg] = v + 1
+				sat[c.Arg] = c.Value + 1
 			case "SCMP_CMP_LT":
-				sat[c.Arg] = v - 1
-			case "SCMP_CMP_MASKED_EQ":
-				add(c.Arg, c.Mask, ^c.Mask, v|^c.Mask, v^(c.Mask&-c.Mask))
-				sat[c.Arg] = v
+				sat[c.Arg] = c.Value - 1
 			default:
-				sat[c.Arg] = v
+				sat[c.Arg] = c.Value
 			}
 		}
-		bases = append(bases, sat)
-	}
-	var out [][6]uint64
-	for _, b := range bases {
-		out = append(out, b)
-		for i, vs := range cands {
-			for _, v := range vs {
-				x := b
-				x[i] = v
+		out = append(out, sat)
+		for _, c := range r.Conds {
+			for _, v := range edges(c) {
+				x := sat
+				x[c.Arg] = v
 				out = append(out, x)
 			}
+		}
+	}
+	out = append(out, [6]uint64{})
+	for i, vs := range all {
+		for _, v := range vs {
+			var x [6]uint64
+			x[i] = v
+			out = append(out, x)
 		}
 	}
 	return out
