@@ -185,7 +185,7 @@ func (d *decoder) seccomp(v *yaml.Node, path string) *Seccomp {
 				}
 				f, ok := canonFlag(str)
 				if !ok {
-					d.add(sn, path, CodeUnknownName, suggest(str, flagNames, wordNorm("SECCOMP_FILTER_FLAG_")), "unknown seccomp flag %q", str)
+					d.add(sn, path, CodeUnknownName, suggestWord(str, flagNames, "SECCOMP_FILTER_FLAG_"), "unknown seccomp flag %q", str)
 					return
 				}
 				s.Flags = append(s.Flags, f)
@@ -283,7 +283,7 @@ func (d *decoder) arch(v *yaml.Node, path string) string {
 
 func (d *decoder) syscall(v *yaml.Node, path string) (SyscallRule, bool) {
 	var r SyscallRule
-	var nameNode, namesNode *yaml.Node
+	var nameNode, namesNode, errnoNode *yaml.Node
 	haveAction := false
 	ok := d.fields(v, path, syscallFields, func(key string, k, v *yaml.Node, path string) {
 		switch key {
@@ -299,6 +299,7 @@ func (d *decoder) syscall(v *yaml.Node, path string) (SyscallRule, bool) {
 			haveAction = true
 			r.Action = d.action(v, path)
 		case "errnoRet":
+			errnoNode = k
 			r.ErrnoRet = d.errno(v, path)
 		case "args":
 			d.list(v, path, func(i int, item *yaml.Node, path string) {
@@ -329,7 +330,7 @@ func (d *decoder) syscall(v *yaml.Node, path string) (SyscallRule, bool) {
 		d.add(n, path+".action", CodeRequired, "", "action is required")
 	}
 	if r.ErrnoRet != nil && r.Action != "" && r.Action != "SCMP_ACT_ERRNO" && r.Action != "SCMP_ACT_TRACE" {
-		d.add(n, path+".errnoRet", CodeConflict, "", "errnoRet only applies to the errno and trace actions, not %s", r.Action)
+		d.add(errnoNode, path+".errnoRet", CodeConflict, "", "errnoRet only applies to the errno and trace actions, not %s", r.Action)
 	}
 	if r.Names == nil {
 		r.Names = []string{}

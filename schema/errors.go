@@ -135,16 +135,23 @@ func suggest(s string, candidates []string, norm func(string) string) string {
 	if limit < 1 {
 		return ""
 	}
-	best, bestDist := "", limit+1
+	best, bestDist, bestLen := "", limit+1, 0
 	for _, c := range candidates {
 		nc := norm(c)
 		// The length difference alone bounds the distance; skipping far
 		// candidates keeps suggestions cheap over 400+ syscall names.
-		if d := len(nc) - len(ns); d > limit || -d > limit {
+		ld := len(nc) - len(ns)
+		if ld < 0 {
+			ld = -ld
+		}
+		if ld > limit {
 			continue
 		}
-		if d := osaDistance(ns, nc); d < bestDist || (d == bestDist && c < best) {
-			best, bestDist = c, d
+		// On a tie a mistyped letter is likelier than a missing one
+		// (clone4 is clone3, not clone), then the order is alphabetical.
+		d := osaDistance(ns, nc)
+		if d < bestDist || (d == bestDist && (ld < bestLen || (ld == bestLen && c < best))) {
+			best, bestDist, bestLen = c, d, ld
 		}
 	}
 	if bestDist > limit {
