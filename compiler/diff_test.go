@@ -127,11 +127,11 @@ func diffTable() map[string]struct {
 		s      *schema.ResolvedSeccomp
 		native string
 	}{
-		"docker-default-x86_64": {compilertest.DockerDefault("x86_64", compilertest.DockerDefaultCaps(), "6.1"), "SCMP_ARCH_X86_64"},
+		"docker-default-x86_64":   {compilertest.DockerDefault("x86_64", compilertest.DockerDefaultCaps(), "6.1"), "SCMP_ARCH_X86_64"},
 		"docker-default-sysadmin": {compilertest.DockerDefault("x86_64", append(compilertest.DockerDefaultCaps(), "CAP_SYS_ADMIN", "CAP_SYS_PTRACE"), "4.4"), "SCMP_ARCH_X86_64"},
 		"docker-default-arm64":    {compilertest.DockerDefault("arm64", compilertest.DockerDefaultCaps(), "6.1"), "SCMP_ARCH_AARCH64"},
 		"docker-default-s390x":    {compilertest.DockerDefault("s390x", compilertest.DockerDefaultCaps(), "6.1"), "SCMP_ARCH_S390X"},
-		"every-op": {&schema.ResolvedSeccomp{DefaultAction: "SCMP_ACT_ERRNO", Architectures: []string{"SCMP_ARCH_X86", "SCMP_ARCH_X32"}, Syscalls: everyOp}, "SCMP_ARCH_X86_64"},
+		"every-op":                {&schema.ResolvedSeccomp{DefaultAction: "SCMP_ACT_ERRNO", Architectures: []string{"SCMP_ARCH_X86", "SCMP_ARCH_X32"}, Syscalls: everyOp}, "SCMP_ARCH_X86_64"},
 		"precedence": {&schema.ResolvedSeccomp{
 			DefaultAction: "SCMP_ACT_KILL_PROCESS",
 			Syscalls: []schema.SyscallRule{
@@ -154,7 +154,7 @@ func diffTable() map[string]struct {
 			},
 			Architectures: []string{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86"},
 		}, "SCMP_ARCH_X86_64"},
-		"x32-only": {&schema.ResolvedSeccomp{DefaultAction: "SCMP_ACT_ALLOW", DefaultErrnoRet: u(5), Syscalls: []schema.SyscallRule{{Names: []string{"read"}, Action: "SCMP_ACT_ERRNO"}}}, "SCMP_ARCH_X32"},
+		"x32-only":      {&schema.ResolvedSeccomp{DefaultAction: "SCMP_ACT_ALLOW", DefaultErrnoRet: u(5), Syscalls: []schema.SyscallRule{{Names: []string{"read"}, Action: "SCMP_ACT_ERRNO"}}}, "SCMP_ARCH_X32"},
 		"default-trace": {&schema.ResolvedSeccomp{DefaultAction: "SCMP_ACT_TRACE", DefaultErrnoRet: u(9), Architectures: []string{"SCMP_ARCH_X32"}, Syscalls: []schema.SyscallRule{allow("read", "write")}}, "SCMP_ARCH_X86_64"},
 	}
 	return out
