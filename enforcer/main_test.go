@@ -10,6 +10,10 @@ import (
 func TestMain(m *testing.M) {
 	// The test binary doubles as the init stage, as profilec's main does.
 	enforcer.Main()
+	if os.Getenv(rootlessChildEnv) != "" {
+		// Re-run as nobody by TestRootless: confine and report, no tests.
+		os.Exit(rootlessChild())
+	}
 	code := m.Run()
 	if testprogDir != "" {
 		os.RemoveAll(testprogDir)
