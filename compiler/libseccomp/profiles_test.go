@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/profilec/profilec/compiler/compilertest"
 	"github.com/profilec/profilec/schema"
 )
 
@@ -58,6 +59,11 @@ func diffProfiles(t testing.TB) []diffProfile {
 		alone.Architectures = []string{host}
 		out = append(out, diffProfile{v.name + "/x86_64-only", &alone, host})
 	}
+	// Docker on an i386 host: moby resolves only for the arch it runs on,
+	// so this one comes from the compiler's own resolution, which
+	// TestDockerDefaultMatchesMoby holds to moby's on amd64.
+	x86 := compilertest.DockerDefault("SCMP_ARCH_X86", dockerCaps, "6.1")
+	out = append(out, diffProfile{"docker-default/x86-host", x86, "SCMP_ARCH_X86"})
 	files, err := filepath.Glob("../../testdata/compiler/diff/*.json")
 	if err != nil {
 		t.Fatal(err)
