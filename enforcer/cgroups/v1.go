@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/profilec/profilec/compiler/plan"
 )
 
@@ -92,11 +94,11 @@ func (m *v1) create(ctrl string) error {
 		}
 	}
 	parent := filepath.Join(real, Parent)
-	if err := os.Mkdir(parent, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+	if err := unix.Mkdir(parent, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("create cgroup %s: %w", parent, err)
 	}
 	dir := filepath.Join(parent, m.name)
-	if err := os.Mkdir(dir, 0o755); err != nil {
+	if err := unix.Mkdir(dir, 0o755); err != nil {
 		return fmt.Errorf("create cgroup %s: %w", dir, err)
 	}
 	m.dirs[ctrl] = dir
@@ -211,18 +213,18 @@ func cpuQuota(cpus float64) int64 {
 	return q
 }
 
-// WeightToShares maps a cgroup v2 cpu.weight [1, 10000] onto v1 cpu.shares
-// [2, 262144], the inverse of the conversion runc and systemd apply the
-// other way, so 100 (the v2 default) becomes 1024 (the v1 default).
+// WeightToShares maps a cgroup v2 cpu.weight [1, 10000] onto v1
+// cpu.shares [2, 262144] linearly around the defaults, as systemd does
+// (CPUWeight=100 is CPUShares=1024), so a profile's default weight keeps
+// the default share on either version.
 func WeightToShares(w uint64) uint64 {
-	w = min(max(w, 1), 10000)
-	return 2 + ((w-1)*262142+9999/2)/9999
+	return min(max(w*1024/100, 2), 262144)
 }
 
-// IOWeightToV1 maps io.weight [1, 10000] onto blkio.weight [10, 1000].
+// IOWeightToV1 maps io.weight [1, 10000] onto blkio.weight [10, 1000]
+// linearly around the defaults (100 is 500), as systemd does.
 func IOWeightToV1(w uint64) uint64 {
-	w = min(max(w, 1), 10000)
-	return 10 + ((w-1)*990+9999/2)/9999
+	return min(max(w*500/100, 10), 1000)
 }
 
 func (m *v1) Version() int { return 1 }

@@ -52,17 +52,18 @@ func NewV2(c *plan.Cgroup, o Options) (Manager, error) {
 		want = append(want, "pids")
 	}
 	parent := filepath.Join(o.Mount, Parent)
-	if err := os.Mkdir(parent, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-		return nil, fmt.Errorf("create cgroup %s: %w", parent, err)
+	if err := unix.Mkdir(parent, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return m.noCgroup(fmt.Errorf("create cgroup %s: %w", parent, err))
 	}
 	enabled, err := m.enable(o.Mount, parent, want)
 	if err != nil {
 		return nil, err
 	}
-	m.dir = filepath.Join(parent, o.Name)
-	if err := os.Mkdir(m.dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create cgroup %s: %w", m.dir, err)
+	dir := filepath.Join(parent, o.Name)
+	if err := unix.Mkdir(dir, 0o755); err != nil {
+		return m.noCgroup(fmt.Errorf("create cgroup %s: %w", dir, err))
 	}
+	m.dir = dir
 	if err := m.apply(enabled); err != nil {
 		_ = m.Destroy()
 		return nil, err
@@ -74,6 +75,16 @@ func NewV2(c *plan.Cgroup, o Options) (Manager, error) {
 	}
 	m.fd = fd
 	return m, nil
+}
+
+// noCgroup fails with err, or, when the plan marked the cgroup optional
+// and err is a missing delegation, carries on without a cgroup and says so.
+func (m *v2) noCgroup(err error) (Manager, error) {
+	if m.c.Optional && skippable(err) {
+		m.skipped = append(m.skipped, err.Error())
+		return m, nil
+	}
+	return nil, err
 }
 
 // enable turns on each wanted controller in the root's and parent's
@@ -97,6 +108,7 @@ func (m *v2) enable(mount, parent string, want []string) (map[string]bool, error
 	for _, c := range strings.Fields(string(sub)) {
 		on[c] = true
 	}
+	var add []string
 	for _, c := range want {
 		if !have[c] {
 			err := fmt.Errorf("enable cgroup controller %s in %s: %w", c, parent, errNoController)
@@ -106,16 +118,23 @@ func (m *v2) enable(mount, parent string, want []string) (map[string]bool, error
 			}
 			return nil, err
 		}
+		enabled[c] = true
 		if !on[c] {
-			if err := writeFile(filepath.Join(parent, "cgroup.subtree_control"), "+"+c); err != nil {
-				if m.c.Optional && skippable(err) {
-					m.skipped = append(m.skipped, err.Error())
-					continue
-				}
-				return nil, fmt.Errorf("enable cgroup controller %s: %w", c, err)
+			add = append(add, "+"+c)
+		}
+	}
+	if len(add) > 0 {
+		// One write enables them all; the kernel parses a space-separated
+		// list.
+		if err := writeFileFlags(filepath.Join(parent, "cgroup.subtree_control"), strings.Join(add, " "), m.create); err != nil {
+			if !(m.c.Optional && skippable(err)) {
+				return nil, fmt.Errorf("enable cgroup controllers: %w", err)
+			}
+			m.skipped = append(m.skipped, err.Error())
+			for _, c := range add {
+				delete(enabled, c[1:])
 			}
 		}
-		enabled[c] = true
 	}
 	return enabled, nil
 }
@@ -198,6 +217,9 @@ func (m *v2) Skipped() []string { return m.skipped }
 func (m *v2) CgroupFD() int     { return m.fd }
 
 func (m *v2) Join(pid int) error {
+	if m.dir == "" {
+		return nil
+	}
 	if err := writeFile(filepath.Join(m.dir, "cgroup.procs"), strconv.Itoa(pid)); err != nil {
 		return fmt.Errorf("join cgroup: %w", err)
 	}
@@ -205,6 +227,9 @@ func (m *v2) Join(pid int) error {
 }
 
 func (m *v2) SetPids() error {
+	if m.dir == "" {
+		return nil
+	}
 	if m.c.PidsMax == nil {
 		return nil
 	}
@@ -257,6 +282,9 @@ func waitEmpty(dir string) error {
 }
 
 func (m *v2) Sample() {
+	if m.dir == "" {
+		return
+	}
 	if n, err := readInt(filepath.Join(m.dir, "pids.current")); err == nil && n > m.peak {
 		m.peak = n
 	}
@@ -264,6 +292,9 @@ func (m *v2) Sample() {
 
 func (m *v2) Stats() (Stats, error) {
 	var s Stats
+	if m.dir == "" {
+		return s, nil
+	}
 	var errs []error
 	v, err := readInt(filepath.Join(m.dir, "memory.peak"))
 	errs = append(errs, err)
@@ -285,6 +316,9 @@ func (m *v2) Stats() (Stats, error) {
 }
 
 func (m *v2) OOMKills() (int64, error) {
+	if m.dir == "" {
+		return 0, nil
+	}
 	return readKey(filepath.Join(m.dir, "memory.events"), "oom_kill")
 }
 
