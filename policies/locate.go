@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -185,15 +186,28 @@ func (l *locator) inSource(file, path string) (schema.Pos, bool) {
 	return schema.Pos{File: file, Line: at.Line, Col: at.Column}, true
 }
 
+// baseDocs caches the parsed built-in bases, which never change: checking
+// many profiles that extend docker-default parses it once.
+var baseDocs sync.Map // name -> *yaml.Node
+
 // parseSource reads a profile file or built-in base as a YAML node tree,
 // nil when it cannot: locations are a courtesy, never a failure.
 func parseSource(file string) *yaml.Node {
-	var data []byte
-	if name, ok := strings.CutPrefix(file, "builtin:"); ok {
-		data, _ = bases.Get(name)
-	} else {
-		data, _ = os.ReadFile(file)
+	name, builtin := strings.CutPrefix(file, "builtin:")
+	if builtin {
+		if n, ok := baseDocs.Load(name); ok {
+			return n.(*yaml.Node)
+		}
+		data, _ := bases.Get(name)
+		n := parseYAML(data)
+		baseDocs.Store(name, n)
+		return n
 	}
+	data, _ := os.ReadFile(file)
+	return parseYAML(data)
+}
+
+func parseYAML(data []byte) *yaml.Node {
 	if len(data) == 0 || len(data) > 4<<20 {
 		return nil
 	}
