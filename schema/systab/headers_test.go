@@ -52,16 +52,28 @@ func readUnistd(t *testing.T, path string, bit int) map[string]int {
 // and they lack is fine, as long as its number is free in the headers.
 func TestAgainstKernelHeaders(t *testing.T) {
 	const dir = "/usr/include/x86_64-linux-gnu/asm/"
-	for _, tc := range []struct {
+	cases := []struct {
 		arch, file string
 		bit        int
 	}{
 		{"SCMP_ARCH_X86_64", "unistd_64.h", 0},
 		{"SCMP_ARCH_X86", "unistd_32.h", 0},
 		{"SCMP_ARCH_X32", "unistd_x32.h", 0x40000000},
-	} {
+	}
+	// A syscall that one header of this kernel has and another lacks does
+	// not exist on the other's ABI (x32 has no uselib, x86_64 no
+	// socketcall): we must not have it there either.
+	headers := map[string]map[string]int{}
+	inSome := map[string]bool{}
+	for _, tc := range cases {
+		headers[tc.file] = readUnistd(t, dir+tc.file, tc.bit)
+		for n := range headers[tc.file] {
+			inSome[n] = true
+		}
+	}
+	for _, tc := range cases {
 		t.Run(tc.arch, func(t *testing.T) {
-			hdr := readUnistd(t, dir+tc.file, tc.bit)
+			hdr := headers[tc.file]
 			for name, nr := range hdr {
 				if got, ok := SyscallNumber(tc.arch, name); !ok || got != nr {
 					t.Errorf("%s: %d, %v here; %d in %s", name, got, ok, nr, tc.file)
@@ -79,6 +91,9 @@ func TestAgainstKernelHeaders(t *testing.T) {
 				}
 				if other, taken := byNr[nr]; taken {
 					t.Errorf("%s: %d here, which %s says is %s", name, nr, tc.file, other)
+				}
+				if inSome[name] {
+					t.Errorf("%s: %d here, but the kernel of these headers has it only on other x86 ABIs", name, nr)
 				}
 				newer++
 			}
