@@ -1,0 +1,143 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/profilec/profilec/policies"
+	"github.com/profilec/profilec/schema"
+)
+
+func init() { register(newValidateCmd) }
+
+func newValidateCmd(a *app) *cobra.Command {
+	var (
+		o         pipelineOptions
+		policy    policyFlags
+		output    string
+		noBuiltin bool
+	)
+	c := &cobra.Command{
+		Use:   "validate PROFILE...",
+		Short: "Check profiles against the built-in safety rules and organisation policies",
+		Long: `validate loads each PROFILE (a profilec YAML file, a built-in profile name, or a
+bare Docker seccomp JSON file), resolves it for the target, and checks it with
+OPA: the built-in safety rules, any built-in policy set named with --policy-set
+(` + strings.Join(policies.SetNames(), ", ") + `), and organisation policies loaded from --policy
+directories with conftest's conventions (package main unless --namespace says
+otherwise; deny, violation and warn rules, and exception to waive them).
+
+Every finding has a stable id, a severity (deny or warn) and the place in the
+profile it concerns. A profile waives a rule with
+  policyExceptions: [{id: RULE-ID, reason: WHY}]
+and waived findings are still reported. A profile that cannot be loaded is
+reported in the same format.
+
+Exit status 1 when any profile is denied (an unwaived deny) or cannot be
+loaded; 0 when there are warnings at most. compile and exec run the same
+validation before they do anything.`,
+		Example: `  profilec validate web.yaml
+  profilec validate profiles/*.yaml --policy policy/ --data allowed.yaml
+  profilec validate web.yaml --policy-set pss-restricted --output sarif > results.sarif
+  profilec validate web.yaml --policy k8s-policies/ --namespace kubernetes --output github`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !slices.Contains(policies.Formats, output) {
+				return &exitError{code: exitUsage, err: fmt.Errorf("--output %q: want one of %s", output, strings.Join(policies.Formats, ", "))}
+			}
+			for _, s := range policy.sets {
+				if !slices.Contains(policies.SetNames(), s) {
+					return &exitError{code: exitUsage, err: fmt.Errorf("--policy-set %q: want one of %s", s, strings.Join(policies.SetNames(), ", "))}
+				}
+			}
+			if len(policy.dirs) == 0 && (len(policy.data) > 0 || len(policy.namespaces) > 0) {
+				return &exitError{code: exitUsage, err: errors.New("--data and --namespace apply to organisation policies: add --policy DIR")}
+			}
+			opts := policy.options()
+			opts.NoBuiltin = noBuiltin
+
+			// Most of what validate allocates is OPA compiling policies,
+			// garbage within milliseconds: collecting it costs a run more
+			// than the few megabytes it takes. The memory limit brings
+			// collection back for long lists of profiles.
+			defer debug.SetGCPercent(debug.SetGCPercent(-1))
+			defer debug.SetMemoryLimit(debug.SetMemoryLimit(256 << 20))
+
+			ctx := cmd.Context()
+			results := make([]policies.FileResult, 0, len(args))
+			refused := false
+			for _, arg := range args {
+				r, err := a.loadResolved(ctx, arg, o.arch, o.kernel)
+				if err != nil {
+					var ee *exitError
+					if errors.As(err, &ee) && ee.code == exitUsage {
+						return err
+					}
+					// A profile that does not load is a result like any
+					// other, so one bad file neither hides the rest nor
+					// escapes the chosen output format.
+					refused = true
+					results = append(results, policies.FileResult{File: arg, Findings: loadFindings(arg, err)})
+					continue
+				}
+				findings, err := policies.Validate(ctx, r, opts)
+				if err != nil {
+					return &exitError{code: exitFailure, err: fmt.Errorf("validate %s: %w", arg, err)}
+				}
+				if policies.Denied(findings) {
+					refused = true
+				}
+				results = append(results, policies.FileResult{File: arg, Findings: findings})
+			}
+			if err := policies.Write(a.stdout, output, results); err != nil {
+				return &exitError{code: exitFailure, err: err}
+			}
+			if refused {
+				return &exitError{code: exitRefused}
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringArrayVar(&policy.dirs, "policy", nil, "load organisation Rego policies from DIR (repeatable; conftest conventions)")
+	f.StringArrayVar(&policy.namespaces, "namespace", nil, "Rego package of the organisation policies (default main; repeatable)")
+	f.StringArrayVar(&policy.data, "data", nil, "add a JSON or YAML data FILE for the organisation policies (repeatable)")
+	f.StringArrayVar(&policy.sets, "policy-set", nil, "also apply a built-in policy set: "+strings.Join(policies.SetNames(), ", ")+" (repeatable)")
+	f.BoolVar(&noBuiltin, "no-builtin", false, "skip the built-in safety rules (sets and organisation policies still apply)")
+	f.StringVar(&output, "output", "text", "output format: "+strings.Join(policies.Formats, ", "))
+	addTargetFlags(c, &o)
+	return c
+}
+
+// loadFindings turns a load failure into deny findings: one per error of a
+// schema.ErrorList (id schema.CODE, at its position), or one for the file.
+func loadFindings(arg string, err error) []policies.Finding {
+	var list schema.ErrorList
+	if !errors.As(err, &list) {
+		var ee *exitError
+		if errors.As(err, &ee) && ee.err != nil {
+			err = ee.err
+		}
+		return []policies.Finding{{
+			ID: "schema.load", Severity: policies.SeverityDeny, Message: err.Error(),
+			Pos: schema.Pos{File: arg, Line: 1, Col: 1}, Source: policies.SourceBuiltin,
+		}}
+	}
+	fs := make([]policies.Finding, 0, len(list))
+	for _, e := range list {
+		msg := e.Msg
+		if e.Suggestion != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", e.Suggestion)
+		}
+		fs = append(fs, policies.Finding{
+			ID: "schema." + e.Code, Severity: policies.SeverityDeny, Message: msg,
+			Path: e.Path, Pos: e.Pos, Source: policies.SourceBuiltin,
+		})
+	}
+	return fs
+}
