@@ -1,0 +1,2 @@
+// Command profilec compiles YAML security profiles into seccomp filters and launch plans, and applies them to a process tree.
+package main

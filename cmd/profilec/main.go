@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/profilec/profilec/enforcer"
+)
+
+func main() {
+	// The enforcer re-executes this binary as the init stage of a confined
+	// process; that stage must start before anything else runs.
+	enforcer.Main()
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGPIPE)
+	code := exitCode(run(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// exitCode prints err (if any) and maps it to the documented exit statuses:
+// 0 success, 1 profile refused, 2 usage error, 3 and above other failures;
+// exec passes the target's own status through.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(stderr, "profilec: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(stderr, "profilec: %v\n", err)
+	return 3
+}
