@@ -136,6 +136,14 @@ func (d *decoder) seccomp(v *yaml.Node, path string) *Seccomp {
 	s := &Seccomp{}
 	var archNode, archMapNode *yaml.Node
 	ok := d.fields(v, path, seccompFields, func(key string, k, v *yaml.Node, path string) {
+		// Docker's JSON may carry "archMap": null and the like, which
+		// mean the same as leaving the field out.
+		switch key {
+		case "architectures", "archMap", "flags", "syscalls":
+			if n := d.deref(v, path); n == nil || isNull(n) {
+				return
+			}
+		}
 		switch key {
 		case "defaultAction":
 			s.DefaultAction = d.action(v, path)
@@ -208,12 +216,13 @@ func (d *decoder) seccomp(v *yaml.Node, path string) *Seccomp {
 	if n := d.deref(v, path); n != nil {
 		s.Pos = d.pos(n)
 	}
-	if archNode != nil && archMapNode != nil {
-		second := archMapNode
+	// Like moby, only two non-empty lists conflict.
+	if len(s.Architectures) > 0 && len(s.ArchMap) > 0 {
+		second, key := archMapNode, "archMap"
 		if archNode.Line > archMapNode.Line || (archNode.Line == archMapNode.Line && archNode.Column > archMapNode.Column) {
-			second = archNode
+			second, key = archNode, "architectures"
 		}
-		d.add(second, path, CodeConflict, "", "both architectures and archMap are given; use one (as Docker requires)")
+		d.add(second, joinPath(path, key), CodeConflict, "", "both architectures and archMap are given; use one (as Docker requires)")
 	}
 	return s
 }

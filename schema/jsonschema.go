@@ -179,7 +179,14 @@ func buildSchema() obj {
 		"listenerMetadata": obj{"type": "string"},
 		"syscalls":         listOf("Rules; a later profile's rules for a syscall replace an earlier profile's.", syscall),
 	})
-	seccomp["not"] = obj{"required": []string{"architectures", "archMap"}}
+	// As in moby, two non-empty lists conflict; an empty one is absent.
+	seccomp["not"] = obj{
+		"required": []string{"architectures", "archMap"},
+		"properties": obj{
+			"architectures": obj{"type": "array", "minItems": 1},
+			"archMap":       obj{"type": "array", "minItems": 1},
+		},
+	}
 
 	rlimits := obj{}
 	for _, n := range rlimitNames {

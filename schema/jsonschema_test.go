@@ -263,6 +263,11 @@ func validate(node any, v any, defs map[string]any, path string) []string {
 			errs = append(errs, validate(sub, x, defs, path+"."+k)...)
 		}
 	}
+	if min, ok := s["minItems"].(float64); ok {
+		if l, ok := v.([]any); ok && float64(len(l)) < min {
+			bad("%d items, want at least %v", len(l), min)
+		}
+	}
 	if l, ok := v.([]any); ok && s["items"] != nil {
 		for i, x := range l {
 			errs = append(errs, validate(s["items"], x, defs, fmt.Sprintf("%s[%d]", path, i))...)
@@ -359,9 +364,20 @@ func TestJSONSchemaValidatesProfiles(t *testing.T) {
 		t.Errorf("validated only %d profiles", checked)
 	}
 	for _, doc := range []string{
+		"version: 1\nseccomp: {defaultAction: allow, architectures: [x86_64], archMap: []}\n",
+		"version: 1\nseccomp: {defaultAction: allow, architectures: [], archMap: [{architecture: x86_64}]}\n",
+	} {
+		if errs := validate(s, yamlValue(t, []byte(doc)), defs, "doc"); len(errs) > 0 {
+			t.Errorf("schema rejects %q: %v", doc, errs)
+		}
+		if _, err := LoadBytes("doc.yaml", []byte(doc), Options{}); err != nil {
+			t.Errorf("loader rejects %q: %v", doc, err)
+		}
+	}
+	for _, doc := range []string{
 		"name: no-version\n",
 		"version: 1\nseccomp: {defaultAction: allow, syscals: []}\n",
-		"version: 1\nseccomp: {defaultAction: allow, architectures: [x86_64], archMap: []}\n",
+		"version: 1\nseccomp: {defaultAction: allow, architectures: [x86_64], archMap: [{architecture: x86_64}]}\n",
 		"version: 1\nseccomp: {syscalls: [{names: [read], name: write, action: allow}]}\n",
 		"version: 1\ncapabilities: {add: [CAP_NOPE]}\n",
 		"version: 1\nseccomp: {syscalls: [{names: [opne], action: allow}]}\n",

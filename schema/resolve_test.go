@@ -531,3 +531,27 @@ func TestResolveBadTarget(t *testing.T) {
 		t.Error("Resolve(nil) succeeded")
 	}
 }
+
+// TestDockerNulls: JSON written by Go tools carries nulls and empty lists
+// that Docker treats as absent; so must we.
+func TestDockerNulls(t *testing.T) {
+	doc := `version: 1
+seccomp: {"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"], "archMap": null, "flags": null,
+  "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": null, "errnoRet": 5, "comment": ""}]}
+`
+	_, err := resolveFiles(t, map[string]string{"p.yaml": doc}, "p.yaml", x86)
+	// errnoRet with allow is refused, as runc refuses it; nothing else.
+	wantCodes(t, err, CodeConflict)
+	doc = strings.Replace(doc, `, "errnoRet": 5`, "", 1)
+	r, err := resolveFiles(t, map[string]string{"p.yaml": doc}, "p.yaml", x86)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"SCMP_ARCH_X86_64"}, r.Seccomp.Architectures); d != "" {
+		t.Error(d)
+	}
+	r = mustResolve(t, map[string]string{"p.yaml": "version: 1\nseccomp: {defaultAction: allow, architectures: [], archMap: [{architecture: x86_64, subArchitectures: [x86]}]}\n"}, "p.yaml")
+	if d := cmp.Diff([]string{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86"}, r.Seccomp.Architectures); d != "" {
+		t.Errorf("empty architectures with archMap: %s", d)
+	}
+}
