@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/profilec/profilec/schema"
 	"github.com/profilec/profilec/schema/systab"
 )
@@ -120,6 +122,10 @@ func decodeStrict(data []byte, v any) error {
 func FromDocker(data []byte) (*schema.Profile, error) {
 	if len(data) > maxInput {
 		return nil, fmt.Errorf("read docker profile: %d bytes is more than the %d a profile may have", len(data), maxInput)
+	}
+	data, err := asJSON(data)
+	if err != nil {
+		return nil, fmt.Errorf("read docker profile: %w", err)
 	}
 	var in dockerIn
 	if err := decodeStrict(data, &in); err != nil {
@@ -347,3 +353,20 @@ func canonWord(s, prefix string, names []string) (string, bool) {
 func canonAction(s string) (string, bool) { return canonWord(s, "SCMP_ACT_", actionNames) }
 func canonOp(s string) (string, bool)     { return canonWord(s, "SCMP_CMP_", opNames) }
 func canonFlag(s string) (string, bool)   { return canonWord(s, "SECCOMP_FILTER_FLAG_", flagNames) }
+
+// asJSON lets a Docker profile written as YAML (as some tools keep them) be
+// read by the JSON decoder, which is what gives Docker's own semantics.
+func asJSON(data []byte) ([]byte, error) {
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		return trimmed, nil
+	}
+	var v any
+	if err := yaml.Unmarshal(trimmed, &v); err != nil {
+		return nil, err
+	}
+	if _, ok := v.(map[string]any); !ok {
+		return nil, errors.New("not a JSON or YAML object")
+	}
+	return json.Marshal(v)
+}

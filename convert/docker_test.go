@@ -196,3 +196,16 @@ func TestToDockerNotes(t *testing.T) {
 		t.Error("a profile with extends was exported as if it had none")
 	}
 }
+
+func TestFromDockerYAML(t *testing.T) {
+	p, err := FromDocker([]byte("defaultAction: SCMP_ACT_ERRNO\nsyscalls:\n  - names: [personality]\n    action: SCMP_ACT_ALLOW\n    args: [{index: 0, value: 18446744073709551615, op: SCMP_CMP_EQ}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := p.Seccomp.Syscalls[0].Args[0]; a.Value != 1<<64-1 {
+		t.Errorf("value %#x", a.Value)
+	}
+	if _, err := FromDocker([]byte("- a\n- b\n")); err == nil {
+		t.Error("a YAML list was read as a profile")
+	}
+}
