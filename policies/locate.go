@@ -5,11 +5,9 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/profilec/profilec/policies/bases"
 	"github.com/profilec/profilec/schema"
 )
 
@@ -128,11 +126,14 @@ func join(path, key string) string {
 }
 
 // locate returns the position of path, or of its nearest enclosing value
-// that has one, or the start of the profile itself. Recorded positions come
-// first; a path of map keys only (seccomp.defaultAction) is then looked up
-// in the source files, the profile first, as a later file overrides what it
-// extends. Indexed paths never are: an index counts the resolved list, not
-// the one a file writes.
+// that has one. Recorded positions come first; a path of map keys only
+// (seccomp.defaultAction) is then looked up in the profile's own files, the
+// profile first, as a later file overrides what it extends. Indexed paths
+// never are: an index counts the resolved list, not the one a file writes.
+//
+// Built-in bases are not searched: a value they supply is reported at the
+// extends that brought it in, the line a user can act on (and parsing
+// docker-default would cost more than the rest of the lookup).
 func (l *locator) locate(path string) schema.Pos {
 	for p := path; p != ""; p = parent(p) {
 		if pos, ok := l.pos[p]; ok {
@@ -142,13 +143,25 @@ func (l *locator) locate(path string) schema.Pos {
 			continue
 		}
 		for i := len(l.sources) - 1; i >= 0; i-- {
+			if isBuiltin(l.sources[i]) {
+				continue
+			}
 			if pos, ok := l.inSource(l.sources[i], p); ok {
+				return pos
+			}
+		}
+	}
+	for i := len(l.sources) - 1; i >= 0; i-- {
+		if !isBuiltin(l.sources[i]) {
+			if pos, ok := l.inSource(l.sources[i], "extends"); ok {
 				return pos
 			}
 		}
 	}
 	return schema.Pos{File: l.file, Line: 1, Col: 1}
 }
+
+func isBuiltin(file string) bool { return strings.HasPrefix(file, "builtin:") }
 
 // inSource finds the dotted key path in file: a scalar's value, or the key
 // of anything larger.
@@ -186,23 +199,9 @@ func (l *locator) inSource(file, path string) (schema.Pos, bool) {
 	return schema.Pos{File: file, Line: at.Line, Col: at.Column}, true
 }
 
-// baseDocs caches the parsed built-in bases, which never change: checking
-// many profiles that extend docker-default parses it once.
-var baseDocs sync.Map // name -> *yaml.Node
-
-// parseSource reads a profile file or built-in base as a YAML node tree,
-// nil when it cannot: locations are a courtesy, never a failure.
+// parseSource reads a profile file as a YAML node tree, nil when it
+// cannot: locations are a courtesy, never a failure.
 func parseSource(file string) *yaml.Node {
-	name, builtin := strings.CutPrefix(file, "builtin:")
-	if builtin {
-		if n, ok := baseDocs.Load(name); ok {
-			return n.(*yaml.Node)
-		}
-		data, _ := bases.Get(name)
-		n := parseYAML(data)
-		baseDocs.Store(name, n)
-		return n
-	}
 	data, _ := os.ReadFile(file)
 	return parseYAML(data)
 }
