@@ -396,3 +396,23 @@ func TestKernelVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestArchNamesComplete: every spelling LookupArch accepts is offered as a
+// suggestion, and every suggestion is accepted.
+func TestArchNamesComplete(t *testing.T) {
+	names := map[string]bool{}
+	for _, n := range ArchNames() {
+		if _, ok := LookupArch(n); !ok {
+			t.Errorf("ArchNames offers %q, which LookupArch refuses", n)
+		}
+		names[strings.ToLower(n)] = true
+	}
+	for s := range idx().arch {
+		if !names[s] {
+			t.Errorf("LookupArch accepts %q, which ArchNames lacks", s)
+		}
+	}
+	if !slices.IsSorted(ArchNames()) {
+		t.Error("ArchNames not sorted")
+	}
+}
