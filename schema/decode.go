@@ -129,7 +129,8 @@ func kindName(n *yaml.Node) string {
 	return "an alias"
 }
 
-// fields iterates a mapping's known keys in document order. Unknown keys get
+// fields iterates a mapping's known keys with non-null values in document
+// order. Unknown keys get
 // the nearest known name as a suggestion; duplicate keys are errors (yaml.v3
 // only catches them when decoding into Go maps).
 func (d *decoder) fields(n *yaml.Node, path string, known []string, f func(key string, k, v *yaml.Node, path string)) bool {
@@ -165,6 +166,11 @@ func (d *decoder) fields(n *yaml.Node, path string, known []string, f func(key s
 		seen[key] = true
 		if !contains(known, key) {
 			d.add(k, kp, CodeUnknownField, suggest(key, known, nil), "unknown field %q", key)
+			continue
+		}
+		// A null value leaves the field out, as in Docker's JSON ("archMap":
+		// null); a required field left out is then reported as missing.
+		if vn := d.deref(v, kp); vn == nil || isNull(vn) {
 			continue
 		}
 		f(key, k, v, kp)

@@ -136,14 +136,6 @@ func (d *decoder) seccomp(v *yaml.Node, path string) *Seccomp {
 	s := &Seccomp{}
 	var archNode, archMapNode *yaml.Node
 	ok := d.fields(v, path, seccompFields, func(key string, k, v *yaml.Node, path string) {
-		// Docker's JSON may carry "archMap": null and the like, which
-		// mean the same as leaving the field out.
-		switch key {
-		case "architectures", "archMap", "flags", "syscalls":
-			if n := d.deref(v, path); n == nil || isNull(n) {
-				return
-			}
-		}
 		switch key {
 		case "defaultAction":
 			s.DefaultAction = d.action(v, path)
@@ -831,6 +823,9 @@ func (d *decoder) rlimits(v *yaml.Node, path string) map[string]Rlimit {
 			continue
 		}
 		seen[name] = true
+		if vn := d.deref(val, kp); vn == nil || isNull(vn) {
+			continue
+		}
 		if r, ok := d.rlimit(val, kp); ok {
 			out[name] = r
 		}

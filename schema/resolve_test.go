@@ -555,3 +555,33 @@ seccomp: {"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64
 		t.Errorf("empty architectures with archMap: %s", d)
 	}
 }
+
+func TestNullMeansAbsent(t *testing.T) {
+	for doc, codes := range map[string][]string{
+		"version: ~\n": {CodeRequired},
+		"version: 1\nseccomp: ~\ncapabilities:\nnamespaces: {pid: ~}\nrlimits: {nofile: ~}\nuser: ~\n": nil,
+		"version: 1\nseccomp: {defaultAction: allow, syscalls: [{names: ~, action: ~}]}\n":             {CodeRequired, CodeRequired},
+		"version: 1\nuser: {uid: ~, gid: 1}\n":                                                         {CodeRequired},
+		"version: 1\nseccomp: {defaultAction: allow, syscalls: [{names: [read, ~], action: allow}]}\n": {CodeType},
+	} {
+		_, err := LoadBytes("null.yaml", []byte(doc), Options{})
+		if codes == nil {
+			if err != nil {
+				t.Errorf("%q: %v", doc, err)
+			}
+			continue
+		}
+		var list ErrorList
+		if !errors.As(err, &list) {
+			t.Errorf("%q: error %v, want codes %v", doc, err, codes)
+			continue
+		}
+		var got []string
+		for _, e := range list {
+			got = append(got, e.Code)
+		}
+		if !slices.Equal(got, codes) {
+			t.Errorf("%q: codes %v, want %v (%v)", doc, got, codes, err)
+		}
+	}
+}
