@@ -40,6 +40,8 @@ p=$(grep ':pids:' /proc/self/cgroup | cut -d: -f3)
 echo "pids.max=$(cat /sys/fs/cgroup/pids$p/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max)"
 m=$(grep ':memory:' /proc/self/cgroup | cut -d: -f3)
 echo "memory.limit=$(cat /sys/fs/cgroup/memory$m/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes)"
+set -- $(cat /proc/self/uid_map)
+echo "uid_map=$1 $2 $3"
 `
 
 // busyboxRootfs makes a minimal root filesystem: busybox and the applets
@@ -239,7 +241,7 @@ func TestRuncMatchesExec(t *testing.T) {
 	}
 	viaExec := observed(stdout.String())
 	t.Logf("runc: %v\nprofilec exec: %v", viaRunc, viaExec)
-	for _, k := range []string{"CapEff", "CapBnd", "CapPrm", "NoNewPrivs", "hostname", "nofile", "pids.max", "memory.limit"} {
+	for _, k := range []string{"CapEff", "CapBnd", "CapPrm", "NoNewPrivs", "hostname", "nofile", "pids.max", "memory.limit", "uid_map"} {
 		if viaRunc[k] == "" || viaRunc[k] != viaExec[k] {
 			t.Errorf("%s: runc %q, profilec exec %q", k, viaRunc[k], viaExec[k])
 		}
@@ -248,5 +250,57 @@ func TestRuncMatchesExec(t *testing.T) {
 	// verdict must not.
 	if !strings.HasSuffix(viaRunc["mkdir"], "Operation not permitted") || !strings.HasSuffix(viaExec["mkdir"], "Operation not permitted") {
 		t.Errorf("mkdir: runc %q, profilec exec %q; both should be denied with EPERM", viaRunc["mkdir"], viaExec["mkdir"])
+	}
+}
+
+// TestRuncBundleUserNamespace runs a bundle for a profile with a user
+// namespace of its own (root inside is uid 100000 outside), which needs the
+// bind-mounted /sys and no fresh mqueue: runc must accept it and the
+// process must see the mapping and its capabilities inside.
+func TestRuncBundleUserNamespace(t *testing.T) {
+	runc := requireRuncHost(t)
+	testenv.RequireFile(t, "/proc/self/ns/user")
+	p, err := schema.LoadBytes("userns.yaml", []byte(`version: 1
+name: userns
+capabilities:
+  add: [CAP_CHOWN, CAP_SETUID]
+namespaces:
+  user:
+    uidMap: [{containerID: 0, hostID: 100000, size: 65536}]
+    gidMap: [{containerID: 0, hostID: 100000, size: 65536}]
+  pid: true
+  mount: true
+  uts: {hostname: pc-userns}
+seccomp:
+  defaultAction: SCMP_ACT_ALLOW
+  syscalls:
+    - names: [mkdir, mkdirat]
+      action: SCMP_ACT_ERRNO
+      errnoRet: 1
+`), schema.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := schema.DefaultTarget()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := schema.Resolve([]*schema.Profile{p}, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle := writeBundle(t, r)
+	// Root inside is uid 100000 outside; it must be able to reach the
+	// rootfs through the test's private temporary directories.
+	for d := bundle; d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := runRunc(t, runc, bundle)
+	facts := observed(out)
+	if facts["hostname"] != "pc-userns" || facts["uid_map"] != "0 100000 65536" || facts["CapEff"] != capMask(t, r.Capabilities.Effective) ||
+		!strings.HasSuffix(facts["mkdir"], "Operation not permitted") {
+		t.Errorf("inside runc with a user namespace: %v\n%s", facts, out)
 	}
 }
