@@ -281,3 +281,28 @@ func TestDisassemble(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestMachineMatchesRun checks the word-based fast interpreter against the
+// byte-based one on random programs and both byte orders.
+func TestMachineMatchesRun(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 200 {
+		r, err := Assemble(randomProgram(rng, 5+rng.IntN(100)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := NewMachine(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 20 {
+			d := Data{Nr: int32(rng.IntN(10)) - 1, Arch: []uint32{0xc000003e, 0x80000016}[rng.IntN(2)],
+				Args: [6]uint64{rng.Uint64() % 9, rng.Uint64(), rng.Uint64() % 5}}
+			a, na, err1 := Run(r, d)
+			b, nb, err2 := m.Run(d)
+			if a != b || na != nb || err1 != nil || err2 != nil {
+				t.Fatalf("%+v: Run %#x/%d/%v, Machine.Run %#x/%d/%v", d, a, na, err1, b, nb, err2)
+			}
+		}
+	}
+}

@@ -12,19 +12,28 @@ type wordFact struct {
 func fullFact() wordFact { return wordFact{lo: 0, hi: 0xffffffff} }
 
 // flowState is the meet of all paths into an instruction: which word A
-// holds unmodified (acc, or -1) and the facts on input words.
+// holds unmodified (acc, or -1) and the facts on the 16 input words
+// (known has bit i set when facts[i] says more than "anything"). It is a
+// value: copying it is cheap, and ne slices are never changed in place.
 type flowState struct {
 	reached bool
 	acc     int64
-	facts   map[uint32]wordFact
+	known   uint16
+	facts   [SeccompDataSize / 4]wordFact
 }
 
-func (s flowState) clone() flowState {
-	c := flowState{reached: s.reached, acc: s.acc, facts: make(map[uint32]wordFact, len(s.facts))}
-	for k, v := range s.facts {
-		c.facts[k] = v
+func (s flowState) clone() flowState { return s }
+
+func (s *flowState) fact(w uint32) (wordFact, bool) {
+	if s.known&(1<<(w/4)) == 0 {
+		return fullFact(), false
 	}
-	return c
+	return s.facts[w/4], true
+}
+
+func (s *flowState) setFact(w uint32, f wordFact) {
+	s.known |= 1 << (w / 4)
+	s.facts[w/4] = f
 }
 
 func (s *flowState) meet(o flowState) {
@@ -32,25 +41,25 @@ func (s *flowState) meet(o flowState) {
 		return
 	}
 	if !s.reached {
-		*s = o.clone()
+		*s = o
 		return
 	}
 	if s.acc != o.acc {
 		s.acc = -1
 	}
-	for k, f := range s.facts {
-		g, ok := o.facts[k]
-		if !ok {
-			delete(s.facts, k)
+	s.known &= o.known
+	for i := range s.facts {
+		if s.known&(1<<i) == 0 {
 			continue
 		}
+		f, g := s.facts[i], o.facts[i]
 		m := wordFact{lo: min(f.lo, g.lo), hi: max(f.hi, g.hi)}
 		for _, v := range f.ne {
 			if slices.Contains(g.ne, v) {
 				m.ne = append(m.ne, v)
 			}
 		}
-		s.facts[k] = m
+		s.facts[i] = m
 	}
 }
 
@@ -118,7 +127,7 @@ func (f wordFact) refine(op uint16, k uint32, taken bool) wordFact {
 // Input words never change, so facts survive loads of other words.
 func KnownValues(p Program) (Program, bool) {
 	st := make([]flowState, len(p))
-	st[0] = flowState{reached: true, acc: -1, facts: map[uint32]wordFact{}}
+	st[0] = flowState{reached: true, acc: -1}
 	out := clone(p)
 	changed := false
 	for pc, in := range p {
@@ -147,10 +156,7 @@ func KnownValues(p Program) (Program, bool) {
 				break
 			}
 			w := uint32(s.acc)
-			f, ok := s.facts[w]
-			if !ok {
-				f = fullFact()
-			}
+			f, _ := s.fact(w)
 			switch f.decide(op, in.K) {
 			case 1:
 				out[pc] = Insn{Code: JmpA, Jt: in.Jt}
@@ -161,9 +167,9 @@ func KnownValues(p Program) (Program, bool) {
 				changed = true
 				send(in.Jf, s)
 			default:
-				t, e := s.clone(), s.clone()
-				t.facts[w] = f.refine(op, in.K, true)
-				e.facts[w] = f.refine(op, in.K, false)
+				t, e := s, s
+				t.setFact(w, f.refine(op, in.K, true))
+				e.setFact(w, f.refine(op, in.K, false))
 				send(in.Jt, t)
 				send(in.Jf, e)
 			}
@@ -239,13 +245,13 @@ func DeadLoads(p Program) (Program, bool) {
 // the paths into it.
 func inStates(p Program) []flowState {
 	st := make([]flowState, len(p))
-	st[0] = flowState{reached: true, acc: -1, facts: map[uint32]wordFact{}}
+	st[0] = flowState{reached: true, acc: -1}
 	for pc := range p {
 		if !st[pc].reached {
 			continue
 		}
-		for i, e := range edges(p, pc, st[pc]) {
-			_ = i
+		es, n := edges(p, pc, st[pc])
+		for _, e := range es[:n] {
 			st[e.to].meet(e.st)
 		}
 	}
@@ -259,37 +265,34 @@ type edge struct {
 
 // edges returns the successors of pc with the state on each edge; a
 // comparison the state decides has only the taken edge.
-func edges(p Program, pc int, s flowState) []edge {
+func edges(p Program, pc int, s flowState) (es [2]edge, n int) {
 	in := p[pc]
 	switch {
 	case in.Code == LdAbsW:
 		ns := s.clone()
 		ns.acc = int64(in.K)
-		return []edge{{pc + 1, ns}}
+		return [2]edge{{pc + 1, ns}}, 1
 	case Class(in.Code) == ClassRET:
-		return nil
+		return es, 0
 	case IsJA(in.Code):
-		return []edge{{in.Jt, s}}
+		return [2]edge{{in.Jt, s}}, 1
 	case IsCondJump(in.Code):
 		op := in.Code & 0xf0
 		if in.Code&SrcX != 0 || op == JSET || s.acc < 0 {
-			return []edge{{in.Jt, s}, {in.Jf, s}}
+			return [2]edge{{in.Jt, s}, {in.Jf, s}}, 2
 		}
 		w := uint32(s.acc)
-		f, ok := s.facts[w]
-		if !ok {
-			f = fullFact()
-		}
+		f, _ := s.fact(w)
 		switch f.decide(op, in.K) {
 		case 1:
-			return []edge{{in.Jt, s}}
+			return [2]edge{{in.Jt, s}}, 1
 		case 0:
-			return []edge{{in.Jf, s}}
+			return [2]edge{{in.Jf, s}}, 1
 		}
-		t, e := s.clone(), s.clone()
-		t.facts[w] = f.refine(op, in.K, true)
-		e.facts[w] = f.refine(op, in.K, false)
-		return []edge{{in.Jt, t}, {in.Jf, e}}
+		t, e := s, s
+		t.setFact(w, f.refine(op, in.K, true))
+		e.setFact(w, f.refine(op, in.K, false))
+		return [2]edge{{in.Jt, t}, {in.Jf, e}}, 2
 	}
 	ns := s
 	switch Class(in.Code) {
@@ -302,7 +305,7 @@ func edges(p Program, pc int, s flowState) []edge {
 			ns.acc = -1
 		}
 	}
-	return []edge{{pc + 1, ns}}
+	return [2]edge{{pc + 1, ns}}, 1
 }
 
 // liveA reports for every instruction whether some path from it reads A
@@ -347,8 +350,8 @@ func ThreadKnown(p Program) (Program, bool) {
 		if !st[pc].reached || !IsCondJump(in.Code) {
 			continue
 		}
-		es := edges(p, pc, st[pc])
-		if len(es) != 2 {
+		es, n := edges(p, pc, st[pc])
+		if n != 2 {
 			continue
 		}
 		for bi, e := range es {
@@ -369,7 +372,7 @@ func ThreadKnown(p Program) (Program, bool) {
 				if !IsCondJump(c.Code) || c.Code&SrcX != 0 || c.Code&0xf0 == JSET || acc < 0 {
 					break
 				}
-				f, ok := e.st.facts[uint32(acc)]
+				f, ok := e.st.fact(uint32(acc))
 				if !ok {
 					break
 				}
@@ -393,7 +396,7 @@ func ThreadKnown(p Program) (Program, bool) {
 				t = next
 			}
 			if t != e.to {
-				if bi == 0 && len(es) == 2 {
+				if bi == 0 {
 					out[pc].Jt = t
 				} else {
 					out[pc].Jf = t

@@ -222,5 +222,142 @@ func NewMachine(r []RawInsn) (*Machine, error) {
 	return &Machine{prog: r}, nil
 }
 
-// Run executes the program on d; see the package-level Run.
-func (m *Machine) Run(d Data) (uint32, int, error) { return run(m.prog, d.Bytes()) }
+// Run executes the program on d; see the package-level Run. It reads
+// words instead of bytes: every load seccomp allows is an aligned word.
+func (m *Machine) Run(d Data) (uint32, int, error) { return runWords(m.prog, d.words()) }
+
+// words is struct seccomp_data as 16 words the way loads see them: the
+// byte order only decides which word holds which half of an argument.
+func (d Data) words() [SeccompDataSize / 4]uint32 {
+	var w [SeccompDataSize / 4]uint32
+	w[0], w[1] = uint32(d.Nr), d.Arch
+	lo, hi := 0, 1
+	if d.Arch&0x40000000 == 0 {
+		lo, hi = 1, 0
+	}
+	w[2+lo], w[2+hi] = uint32(d.IP), uint32(d.IP>>32)
+	for i, a := range d.Args {
+		w[4+2*i+lo], w[4+2*i+hi] = uint32(a), uint32(a>>32)
+	}
+	return w
+}
+
+// runWords is run for validated programs on pre-split words.
+func runWords(r []RawInsn, w [SeccompDataSize / 4]uint32) (uint32, int, error) {
+	var a, x uint32
+	var mem [16]uint32
+	n := 0
+	for pc := 0; pc < len(r); pc++ {
+		in := r[pc]
+		n++
+		switch in.Code {
+		case LdAbsW:
+			a = w[in.K/4]
+			continue
+		case JeqK, JgtK, JgeK, JsetK:
+			var ok bool
+			switch in.Code {
+			case JeqK:
+				ok = a == in.K
+			case JgtK:
+				ok = a > in.K
+			case JgeK:
+				ok = a >= in.K
+			default:
+				ok = a&in.K != 0
+			}
+			if ok {
+				pc += int(in.Jt)
+			} else {
+				pc += int(in.Jf)
+			}
+			continue
+		case RetK:
+			return in.K, n, nil
+		case JmpA:
+			pc += int(in.K)
+			continue
+		}
+		switch Class(in.Code) {
+		case ClassLD:
+			switch in.Code &^ 0x07 {
+			case ModeLEN:
+				a = SeccompDataSize
+			case ModeIMM:
+				a = in.K
+			case ModeMEM:
+				a = mem[in.K]
+			}
+		case ClassLDX:
+			switch in.Code &^ 0x07 {
+			case ModeLEN:
+				x = SeccompDataSize
+			case ModeIMM:
+				x = in.K
+			case ModeMEM:
+				x = mem[in.K]
+			}
+		case ClassST:
+			mem[in.K] = a
+		case ClassSTX:
+			mem[in.K] = x
+		case ClassALU:
+			v := in.K
+			if in.Code&SrcX != 0 {
+				v = x
+			}
+			switch in.Code & 0xf0 {
+			case OpAdd:
+				a += v
+			case OpSub:
+				a -= v
+			case OpMul:
+				a *= v
+			case OpDiv:
+				if v == 0 {
+					return 0, n, nil
+				}
+				a /= v
+			case OpAnd:
+				a &= v
+			case OpOr:
+				a |= v
+			case OpXor:
+				a ^= v
+			case OpLsh:
+				a <<= v & 31
+			case OpRsh:
+				a >>= v & 31
+			case OpNeg:
+				a = -a
+			}
+		case ClassJMP:
+			v := x
+			var ok bool
+			switch in.Code & 0xf0 {
+			case JEQ:
+				ok = a == v
+			case JGT:
+				ok = a > v
+			case JGE:
+				ok = a >= v
+			case JSET:
+				ok = a&v != 0
+			}
+			if ok {
+				pc += int(in.Jt)
+			} else {
+				pc += int(in.Jf)
+			}
+		case ClassRET:
+			return a, n, nil
+		case ClassMISC:
+			if in.Code&0xf8 == MiscTXA {
+				a = x
+			} else {
+				x = a
+			}
+		}
+	}
+	return 0, n, fmt.Errorf("run program: fell off the end")
+}

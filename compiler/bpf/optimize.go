@@ -10,14 +10,15 @@ var Passes = []struct {
 	Name string
 	Pass Pass
 }{
-	{"known-values", KnownValues},
-	{"thread-known", ThreadKnown},
-	{"dead-loads", DeadLoads},
+	// Cheap clean-ups first, so the data-flow passes see a small program.
 	{"thread-jumps", ThreadJumps},
 	{"same-target-cond", SameTargetCond},
 	{"inline-ret", InlineRet},
 	{"drop-nop-jumps", DropNopJumps},
 	{"drop-dead-code", DropDeadCode},
+	{"known-values", KnownValues},
+	{"thread-known", ThreadKnown},
+	{"dead-loads", DeadLoads},
 }
 
 // Optimize runs Passes in order until none changes the program.

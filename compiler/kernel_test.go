@@ -1,0 +1,92 @@
+package compiler
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/profilec/profilec/internal/testenv"
+	"github.com/profilec/profilec/schema"
+	"github.com/profilec/profilec/schema/systab"
+)
+
+// TestKernelEnforcesBwrap loads a compiled program into the real kernel
+// through bwrap --seccomp and sees it refuse mkdir with EACCES while the
+// same command without the filter succeeds.
+func TestKernelEnforcesBwrap(t *testing.T) {
+	bwrap := testenv.RequireCommand(t, "bwrap")
+	testenv.RequireFile(t, "/bin/busybox")
+	native := systab.NativeArch()
+	if native.Name == "" {
+		testenv.Skip(t, "no syscall table for this GOARCH")
+	}
+	s := &schema.ResolvedSeccomp{
+		Enabled:       true,
+		DefaultAction: "SCMP_ACT_ALLOW",
+		Syscalls: []schema.SyscallRule{
+			{Names: []string{"mkdir", "mkdirat"}, Action: "SCMP_ACT_ERRNO", ErrnoRet: u(13)},
+		},
+	}
+	p, err := CompileSeccomp(s, native.Name, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := Encode(p.Instructions)
+	back, err := Decode(raw)
+	if err != nil || !slices.Equal(back, p.Instructions) {
+		t.Fatalf("decode(encode) = %v, %v", back, err)
+	}
+
+	run := func(withFilter bool, dir string) (string, error) {
+		args := []string{"--bind", "/", "/", "--die-with-parent"}
+		cmd := exec.Command(bwrap)
+		if withFilter {
+			f, err := os.CreateTemp(t.TempDir(), "filter")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := f.Write(raw); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.Seek(0, 0); err != nil {
+				t.Fatal(err)
+			}
+			cmd.ExtraFiles = []*os.File{f} // fd 3
+			args = append(args, "--seccomp", "3")
+		}
+		cmd.Args = append([]string{bwrap}, append(args, "/bin/busybox", "mkdir", dir)...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		return out.String(), err
+	}
+
+	tmp := t.TempDir()
+	control := filepath.Join(tmp, "control")
+	if out, err := run(false, control); err != nil {
+		t.Fatalf("bwrap without a filter fails: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(control); err != nil {
+		t.Fatalf("control mkdir left no directory: %v", err)
+	}
+
+	denied := filepath.Join(tmp, "denied")
+	out, err := run(true, denied)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("mkdir under the filter: err = %v, want a failing exit\n%s", err, out)
+	}
+	t.Logf("under the filter: %v: %s", err, strings.TrimSpace(out))
+	if !strings.Contains(out, "Permission denied") {
+		t.Errorf("output %q does not report EACCES", out)
+	}
+	if _, err := os.Stat(denied); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("directory exists under the filter: %v", err)
+	}
+}
