@@ -144,6 +144,25 @@ func LoadChain(path string, opts Options) ([]*Profile, error) {
 	return l.chain, nil
 }
 
+// LoadChainBytes is LoadChain for a profile held in memory: name is used in
+// positions and relative extends are resolved against its directory. A name
+// starting "builtin:" may extend only built-in bases.
+func LoadChainBytes(name string, data []byte, opts Options) ([]*Profile, error) {
+	if data == nil {
+		data = []byte{}
+	}
+	key := name
+	if !strings.HasPrefix(name, builtinPrefix) {
+		key = filepath.Clean(name)
+	}
+	l := &chainLoader{opts: opts, done: map[string]bool{}}
+	l.visit(key, data, nil, Pos{}, 0)
+	if err := l.errs.err(); err != nil {
+		return nil, err
+	}
+	return l.chain, nil
+}
+
 type chainLoader struct {
 	opts  Options
 	chain []*Profile

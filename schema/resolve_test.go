@@ -585,3 +585,30 @@ func TestNullMeansAbsent(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadChainBytes(t *testing.T) {
+	dir := writeProfiles(t, map[string]string{"base.yaml": "version: 1\nname: base\ncapabilities: {add: [kill]}\n"})
+	chain, err := LoadChainBytes(filepath.Join(dir, "docker.json"), []byte("version: 1\nname: top\nextends: base.yaml\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chain) != 2 || chain[0].Name != "base" || chain[1].Name != "top" || chain[1].File != filepath.Join(dir, "docker.json") {
+		t.Errorf("chain = %v", chain)
+	}
+	bases := func(name string) ([]byte, bool) {
+		if name == "b" {
+			return []byte("version: 1\nname: b\n"), true
+		}
+		return nil, false
+	}
+	chain, err = LoadChainBytes("builtin:a", []byte("version: 1\nextends: b\n"), Options{Bases: bases})
+	if err != nil || len(chain) != 2 || chain[0].File != "builtin:b" {
+		t.Errorf("builtin chain = %v, %v", chain, err)
+	}
+	// A built-in base cannot reach into the file system.
+	_, err = LoadChainBytes("builtin:a", []byte("version: 1\nextends: ../etc/x.yaml\n"), Options{Bases: bases})
+	wantCodes(t, err, CodeExtends)
+	// Nil data is an empty profile, never a read of name from disk.
+	_, err = LoadChainBytes(filepath.Join(dir, "base.yaml"), nil, Options{})
+	wantCodes(t, err, CodeRequired)
+}
