@@ -21,6 +21,9 @@ type Options struct {
 	Bases func(name string) ([]byte, bool)
 	// MaxBytes is the largest file read; 0 means DefaultMaxBytes.
 	MaxBytes int64
+	// BaseNames, if set, lists the built-in bases (policies/bases.Names), so
+	// a misspelt base name gets a suggestion.
+	BaseNames func() []string
 }
 
 func (o Options) maxBytes() int64 {
@@ -228,8 +231,12 @@ func (l *chainLoader) visit(key string, data []byte, from *Profile, at Pos, dept
 				continue
 			}
 		}
+		var sug string
+		if l.opts.BaseNames != nil {
+			sug = suggest(name, l.opts.BaseNames(), nil)
+		}
 		if strings.HasPrefix(key, builtinPrefix) {
-			l.errs = append(l.errs, &Error{Code: CodeExtends, Msg: fmt.Sprintf("unknown built-in base %q", name), Path: "extends", Pos: pos})
+			l.errs = append(l.errs, &Error{Code: CodeExtends, Msg: fmt.Sprintf("unknown built-in base %q", name), Path: "extends", Pos: pos, Suggestion: sug})
 			continue
 		}
 		target := name
@@ -239,7 +246,7 @@ func (l *chainLoader) visit(key string, data []byte, from *Profile, at Pos, dept
 		target = filepath.Clean(target)
 		if _, err := os.Stat(target); err != nil {
 			msg := fmt.Sprintf("extends %q: no built-in base of that name and no file %s", name, target)
-			l.errs = append(l.errs, &Error{Code: CodeExtends, Msg: msg, Path: "extends", Pos: pos})
+			l.errs = append(l.errs, &Error{Code: CodeExtends, Msg: msg, Path: "extends", Pos: pos, Suggestion: sug})
 			continue
 		}
 		l.visit(target, nil, p, pos, depth+1)

@@ -612,3 +612,16 @@ func TestLoadChainBytes(t *testing.T) {
 	_, err = LoadChainBytes(filepath.Join(dir, "base.yaml"), nil, Options{})
 	wantCodes(t, err, CodeRequired)
 }
+
+func TestBaseNameSuggestion(t *testing.T) {
+	dir := writeProfiles(t, map[string]string{"p.yaml": "version: 1\nextends: [docker-defualt]\n"})
+	opts := Options{
+		Bases:     func(string) ([]byte, bool) { return nil, false },
+		BaseNames: func() []string { return []string{"default", "docker-default"} },
+	}
+	_, err := LoadChain(filepath.Join(dir, "p.yaml"), opts)
+	list := wantCodes(t, err, CodeExtends)
+	if len(list) == 1 && list[0].Suggestion != "docker-default" {
+		t.Errorf("suggestion %q, want docker-default", list[0].Suggestion)
+	}
+}
