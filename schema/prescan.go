@@ -41,6 +41,7 @@ func nestingDepth(data []byte) (depth, line int) {
 		} else {
 			l, data = data, nil
 		}
+		l = bytes.TrimSuffix(l, []byte("\r"))
 		ind := 0
 		for ind < len(l) && l[ind] == ' ' {
 			ind++

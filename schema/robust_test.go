@@ -208,3 +208,23 @@ func TestNestingDepthRealProfiles(t *testing.T) {
 		}
 	}
 }
+
+// TestLineEndings: Windows line endings and a byte order mark load, with
+// the same positions.
+func TestLineEndings(t *testing.T) {
+	doc := "version: 1\ndescription: |\n  text\n    more\nseccomp:\n  defaultAction: allow\n  syscalls:\n    - {names: [opne], action: allow}\n"
+	for name, data := range map[string]string{
+		"lf":   doc,
+		"crlf": strings.ReplaceAll(doc, "\n", "\r\n"),
+		"bom":  "\ufeff" + doc,
+	} {
+		_, err := LoadBytes(name, []byte(data), Options{})
+		list := wantCodes(t, err, CodeUnknownName)
+		if len(list) == 1 && (list[0].Pos.Line != 8 || list[0].Pos.Col != 16) {
+			t.Errorf("%s: error at %v, want 8:16", name, list[0].Pos)
+		}
+		if d, _ := nestingDepth([]byte(data)); d > 12 {
+			t.Errorf("%s: depth estimate %d", name, d)
+		}
+	}
+}
