@@ -191,3 +191,26 @@ func TestK8sRefuses(t *testing.T) {
 		t.Errorf("objectName = %q", got)
 	}
 }
+
+// TestK8sArchOutsideCRD: an architecture the CRD's enum lacks is left out
+// of the SeccompProfile with a note, and kept in the Localhost file.
+func TestK8sArchOutsideCRD(t *testing.T) {
+	p, err := FromDocker([]byte(`{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_LOONGARCH64"], "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := resolve(t, p, "SCMP_ARCH_X86_64", "6.1")
+	k, notes, err := ToK8s(r, K8sOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := validateSeccompProfile(t, k.SeccompProfile); len(errs) > 0 {
+		t.Errorf("refused by the CRD: %v", errs)
+	}
+	if !hasNote(notes, "seccomp.architectures") || strings.Contains(string(k.SeccompProfile), "LOONGARCH") {
+		t.Errorf("LOONGARCH64 not left out with a note: %v\n%s", notes, k.SeccompProfile)
+	}
+	if !strings.Contains(string(k.Localhost), "SCMP_ARCH_LOONGARCH64") {
+		t.Errorf("the Localhost file lost an architecture:\n%s", k.Localhost)
+	}
+}

@@ -257,3 +257,19 @@ func TestToOCIBundleUserNamespace(t *testing.T) {
 		t.Error("a bundle without a rootfs was written")
 	}
 }
+
+// TestFromOCINoCapabilities: a config without process.capabilities gives
+// a process none (runc's reading), and so does the converted profile.
+func TestFromOCINoCapabilities(t *testing.T) {
+	p, notes, err := FromOCI([]byte(`{"ociVersion": "1.0.2", "process": {"cwd": "/", "args": ["sh"]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasNote(notes, "process.capabilities") || !hasNote(notes, "process") {
+		t.Errorf("notes %v", notes)
+	}
+	r := resolve(t, reload(t, p), "SCMP_ARCH_X86_64", "6.1")
+	if len(r.Capabilities.Bounding) != 0 || r.Seccomp.Enabled || r.NoNewPrivileges {
+		t.Errorf("caps %v, seccomp %v, nnp %v", r.Capabilities.Bounding, r.Seccomp.Enabled, r.NoNewPrivileges)
+	}
+}
