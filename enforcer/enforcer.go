@@ -58,6 +58,11 @@ type Options struct {
 	ForwardSignals bool
 	// CgroupMount overrides where cgroupfs is mounted (tests).
 	CgroupMount string
+	// InitPath is the executable started as the init stage; it must call
+	// Main first thing. "" means this very binary (/proc/self/exe). A
+	// small dedicated binary (enforcer/cmd/profilec-init) starts faster
+	// than a CLI that links a policy engine.
+	InitPath string
 	// Fault makes the named step (one of Steps) fail as if the kernel had
 	// refused it, so tests can check that every failure is closed.
 	Fault string
@@ -68,6 +73,9 @@ type Stats struct {
 	cgroups.Stats
 	// CgroupVersion is 1 or 2, 0 when the plan made no cgroup.
 	CgroupVersion int
+	// SupervisorPeakRSS is this process's own peak resident set in bytes
+	// (getrusage RUSAGE_SELF ru_maxrss): what supervising costs.
+	SupervisorPeakRSS int64
 }
 
 // Result is how the target ended.
@@ -316,8 +324,12 @@ func (r *runner) start() error {
 		attr.UseCgroupFD = true
 		attr.CgroupFD = r.cg.CgroupFD()
 	}
+	path := r.o.InitPath
+	if path == "" {
+		path = "/proc/self/exe"
+	}
 	cmd := &exec.Cmd{
-		Path: "/proc/self/exe",
+		Path: path,
 		Args: []string{initArgv0},
 		Env: []string{
 			envInitFD + "=" + strconv.Itoa(initFD),
@@ -328,7 +340,6 @@ func (r *runner) start() error {
 			// One P keeps the init stage's thread count (pids.max counts
 			// threads) and start-up cost low.
 			"GOMAXPROCS=1",
-			"GOGC=off",
 		},
 		Stdin:       r.o.Stdin,
 		Stdout:      r.o.Stdout,
@@ -364,7 +375,7 @@ func (r *runner) handshake() error {
 	if env == nil {
 		env = os.Environ()
 	}
-	cfg := initConfig{Plan: r.p, Argv: r.argv, Env: env, SetgroupsDenied: r.ns.User && r.rootless, Fault: r.o.Fault}
+	cfg := initConfig{Protocol: protocolVersion, Plan: r.p, Argv: r.argv, Env: env, SetgroupsDenied: r.ns.User && r.rootless, Fault: r.o.Fault}
 	pl := *r.p
 	pl.Namespaces = r.ns
 	cfg.Plan = &pl
@@ -578,6 +589,12 @@ wait:
 		r.cg = nil
 	} else if r.o.Stats {
 		res.Stats = &Stats{}
+	}
+	if res.Stats != nil {
+		var ru unix.Rusage
+		if unix.Getrusage(unix.RUSAGE_SELF, &ru) == nil {
+			res.Stats.SupervisorPeakRSS = ru.Maxrss * 1024
+		}
 	}
 	return res, nil
 }

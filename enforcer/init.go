@@ -86,6 +86,12 @@ func runInit() {
 	if err := json.Unmarshal(p, &s.cfg); err != nil {
 		s.fail("sync", fmt.Errorf("decode config: %w", err))
 	}
+	if s.cfg.Protocol != protocolVersion {
+		s.fail("sync", fmt.Errorf("init stage speaks protocol %d, the supervisor %d: install matching profilec and profilec-init", protocolVersion, s.cfg.Protocol))
+	}
+	if s.cfg.Plan == nil || len(s.cfg.Argv) == 0 {
+		s.fail("sync", errors.New("config without plan or command"))
+	}
 	pl := s.cfg.Plan
 	ns := pl.Namespaces
 

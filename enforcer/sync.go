@@ -59,12 +59,18 @@ func (t msgType) String() string {
 // with a 4096-instruction program is well under 1 MiB of JSON.
 const maxFrame = 16 << 20
 
+// protocolVersion changes whenever a message changes meaning, so a
+// separately installed init stage of another version refuses to run
+// instead of misreading the plan.
+const protocolVersion = 1
+
 // initConfig is everything the init stage needs; it never reads the
 // environment or the command line for it.
 type initConfig struct {
-	Plan *plan.Plan `json:"plan"`
-	Argv []string   `json:"argv"`
-	Env  []string   `json:"env"`
+	Protocol int        `json:"protocol"`
+	Plan     *plan.Plan `json:"plan"`
+	Argv     []string   `json:"argv"`
+	Env      []string   `json:"env"`
 	// SetgroupsDenied is true when the user namespace was created by an
 	// unprivileged user: the kernel then demands "deny" in
 	// /proc/PID/setgroups before gid_map can be written.

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -76,6 +78,7 @@ the cause and exits with status 3.`,
 				Stdout:         a.stdout,
 				Stderr:         a.stderr,
 				ForwardSignals: true,
+				InitPath:       siblingInit(),
 			})
 			if err != nil {
 				// The target never ran: the step and its cause are the message.
@@ -103,15 +106,15 @@ the cause and exits with status 3.`,
 
 func writeStats(w io.Writer, s *enforcer.Stats) {
 	if s.CgroupVersion == 0 {
-		fmt.Fprintln(w, "profilec: stats: no cgroup could be created, nothing measured")
+		fmt.Fprintf(w, "profilec: stats: no cgroup could be created, nothing measured; supervisor peak RSS %s\n", mib(s.SupervisorPeakRSS))
 		return
 	}
 	pids := fmt.Sprint(s.PeakPids)
 	if s.PidsSampled {
 		pids += " (sampled every 10ms; this kernel keeps no pids.peak)"
 	}
-	fmt.Fprintf(w, "profilec: stats: peak memory %s, cpu time %v, peak pids %s (cgroup v%d)\n",
-		mib(s.PeakMemory), s.CPUTime.Round(time.Microsecond), pids, s.CgroupVersion)
+	fmt.Fprintf(w, "profilec: stats: peak memory %s, cpu time %v, peak pids %s (cgroup v%d); supervisor peak RSS %s\n",
+		mib(s.PeakMemory), s.CPUTime.Round(time.Microsecond), pids, s.CgroupVersion, mib(s.SupervisorPeakRSS))
 }
 
 func mib(n int64) string {
@@ -119,4 +122,21 @@ func mib(n int64) string {
 		return "unknown"
 	}
 	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", float64(n)/(1<<20)), "0"), ".") + " MiB"
+}
+
+// siblingInit returns the profilec-init binary installed next to this
+// executable, when there is one: it starts in a fraction of the time the
+// whole CLI takes, and the init stage's start-up is on every launch's
+// critical path. Without it the enforcer re-executes this binary.
+func siblingInit() string {
+	self, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	p := filepath.Join(filepath.Dir(self), "profilec-init")
+	st, err := os.Stat(p)
+	if err != nil || !st.Mode().IsRegular() || st.Mode().Perm()&0o111 == 0 {
+		return ""
+	}
+	return p
 }
