@@ -143,17 +143,9 @@ func runConvert(a *app, in string, runArgs []string, f convertFlags) error {
 		if f.to == "" {
 			f.to = "docker"
 		}
-		switch {
-		case builtin:
-			chain, err = loadBuiltinChain(in)
-		case in == "-":
-			var p *schema.Profile
-			p, err = schema.LoadBytes(label, data, schemaOptions())
-			if err == nil && len(p.Extends) > 0 {
-				err = fmt.Errorf("a profile on standard input cannot extend others (%s); give its file name", strings.Join(p.Extends, ", "))
-			}
-			chain = []*schema.Profile{p}
-		default:
+		if builtin || in == "-" {
+			chain, err = schema.LoadChainBytes(label, data, schemaOptions())
+		} else {
 			chain, err = schema.LoadChain(in, schemaOptions())
 		}
 		if err != nil {
@@ -204,6 +196,9 @@ func runConvert(a *app, in string, runArgs []string, f convertFlags) error {
 	var ns []convert.Note
 	switch f.to {
 	case "yaml":
+		if kind == convert.KindProfile {
+			ns = append(ns, convert.Note{Msg: "rewritten in canonical form; YAML comments of the input are not kept (rule comments are)"})
+		}
 		if len(chain) > 1 {
 			ns = append(ns, convert.Note{Msg: fmt.Sprintf("the profile keeps its extends (%s); they are not copied in", strings.Join(last.Extends, ", "))})
 		}
@@ -297,39 +292,6 @@ func readConvertInput(in string) (data []byte, label string, builtin bool, err e
 		return nil, "", false, &exitError{code: exitFailure, err: fmt.Errorf("read %s: %w", in, err)}
 	}
 	return data, in, false, nil
-}
-
-// loadBuiltinChain loads a built-in base and the bases it extends, bases
-// first, as LoadChain does for files.
-func loadBuiltinChain(name string) ([]*schema.Profile, error) {
-	var chain []*schema.Profile
-	seen := map[string]bool{}
-	var visit func(n string, depth int) error
-	visit = func(n string, depth int) error {
-		if seen[n] || depth > 16 {
-			return fmt.Errorf("built-in profile %s extends itself", n)
-		}
-		seen[n] = true
-		data, ok := bases.Get(n)
-		if !ok {
-			return fmt.Errorf("no built-in profile %s", n)
-		}
-		p, err := schema.LoadBytes("builtin:"+n, data, schemaOptions())
-		if err != nil {
-			return err
-		}
-		for _, e := range p.Extends {
-			if err := visit(e, depth+1); err != nil {
-				return err
-			}
-		}
-		chain = append(chain, p)
-		return nil
-	}
-	if err := visit(name, 0); err != nil {
-		return nil, err
-	}
-	return chain, nil
 }
 
 func profileName(in string) string {
