@@ -2,6 +2,7 @@ package convert
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -305,4 +306,49 @@ func unknownToLibseccomp(s *specs.LinuxSeccomp) map[string]bool {
 		}
 	}
 	return out
+}
+
+// TestExportsAsRuncSeesThem: the OCI config's linux.seccomp (which runc
+// reads as is) and the kubelet Localhost file (which runtimes read as a
+// Docker profile) must make libseccomp build a filter that answers as the
+// one Docker builds for the original profile.
+func TestExportsAsRuncSeesThem(t *testing.T) {
+	native := systab.NativeArch()
+	if native.Name != "SCMP_ARCH_X86_64" && native.Name != "SCMP_ARCH_AARCH64" {
+		t.Skip("checked on x86_64 and aarch64 hosts")
+	}
+	kernel, err := systab.KernelVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range mobyInputs(t) {
+		t.Run(name, func(t *testing.T) {
+			p, err := FromDocker(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := resolve(t, reload(t, p), native.Name, kernel)
+			want := mobyResolve(t, data)
+			wantRun := vmRunner(t, libseccompProgram(t, want))
+
+			frag, _, err := ToOCI(r, OCIOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var spec specs.Spec
+			if err := json.Unmarshal(frag, &spec); err != nil {
+				t.Fatal(err)
+			}
+			sameVerdicts(t, "oci linux.seccomp", archesOf(want), [][]schema.SyscallRule{rulesOf(want), rulesOf(spec.Linux.Seccomp)},
+				wantRun, vmRunner(t, libseccompProgram(t, spec.Linux.Seccomp)))
+
+			k, _, err := ToK8s(r, K8sOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			local := mobyResolve(t, k.Localhost)
+			sameVerdicts(t, "kubelet Localhost file", archesOf(want), [][]schema.SyscallRule{rulesOf(want), rulesOf(local)},
+				wantRun, vmRunner(t, libseccompProgram(t, local)))
+		})
+	}
 }
