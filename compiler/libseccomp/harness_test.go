@@ -28,7 +28,7 @@ func TestHarnessLibseccompSelf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := differential(t, s, "SCMP_ARCH_X86_64", prio, candidate{name: "libseccomp binary tree", prog: tree}, false)
+	n := differential(t, s, "SCMP_ARCH_X86_64", prio, candidate{name: "libseccomp binary tree", prog: tree}, nil)
 	t.Logf("%d inputs", n)
 }
 
@@ -101,7 +101,7 @@ func TestHarnessCatchesDifferences(t *testing.T) {
 		t.Run(c.what, func(t *testing.T) {
 			r := &recorder{TB: t}
 			errs := r.do(func(tb testing.TB) {
-				differential(tb, s, "SCMP_ARCH_X86_64", oracle, candidate{name: "broken", prog: c.prog}, false)
+				differential(tb, s, "SCMP_ARCH_X86_64", oracle, candidate{name: "broken", prog: c.prog}, nil)
 			})
 			all := strings.Join(errs, "\n")
 			if len(errs) == 0 {

@@ -180,14 +180,10 @@ func newOracleFilter(s *schema.ResolvedSeccomp, native string, opt optimize) (*l
 	if err := f.SetNoNewPrivsBit(false); err != nil {
 		return nil, fmt.Errorf("clear no_new_privs bit: %w", err)
 	}
-	rules := 0
-	for _, r := range s.Syscalls {
-		rules += len(r.Names)
-	}
 	level := int(opt)
 	if opt == optimizeAsRunc {
 		level = 1
-		if rules > 32 {
+		if rules(s) > 32 {
 			level = 2
 		}
 	}
@@ -249,6 +245,15 @@ func newOracleFilter(s *schema.ResolvedSeccomp, native string, opt optimize) (*l
 	}
 	ok = true
 	return f, nil
+}
+
+// rules counts s's rules as runc counts them, one per name.
+func rules(s *schema.ResolvedSeccomp) int {
+	n := 0
+	for _, r := range s.Syscalls {
+		n += len(r.Names)
+	}
+	return n
 }
 
 // oracleProgram returns libseccomp's program for s.

@@ -111,7 +111,7 @@ func TestProfilesLibseccompSelf(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			differential(t, p.s, p.native, prio, candidate{name: "libseccomp binary tree", prog: tree}, false)
+			differential(t, p.s, p.native, prio, candidate{name: "libseccomp binary tree", prog: tree}, nil)
 		})
 	}
 }
