@@ -28,6 +28,9 @@ func ToDocker(p *schema.Profile) ([]byte, []Note, error) {
 	if len(p.Extends) > 0 {
 		return nil, nil, fmt.Errorf("write docker profile: the profile extends %s; resolve it first", strings.Join(p.Extends, ", "))
 	}
+	if p.Seccomp.DefaultAction == "" {
+		return nil, nil, fmt.Errorf("write docker profile: seccomp.defaultAction is required (Docker has no default for it)")
+	}
 	out, err := dockerSeccomp(p.Seccomp)
 	if err != nil {
 		return nil, nil, err
@@ -61,9 +64,9 @@ func ResolvedToDocker(r *schema.Resolved) ([]byte, []Note, error) {
 	}
 	var ns notes
 	ns.add("seccomp", "conditions (includes/excludes) and extends were resolved for %s", targetString(r.Target))
-	var add []string
-	if !sameSet(r.Capabilities.Bounding, allCaps()) {
-		add = r.Capabilities.Bounding
+	add := r.Capabilities.Bounding
+	if sameSet(add, allCaps()) {
+		add = []string{"ALL"}
 	}
 	dockerRunHints(&ns, hintInput{
 		capsAdd: add, capsDrop: []string{"ALL"}, ambient: r.Capabilities.Ambient,

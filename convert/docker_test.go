@@ -209,3 +209,24 @@ func TestFromDockerYAML(t *testing.T) {
 		t.Error("a YAML list was read as a profile")
 	}
 }
+
+func TestResolvedToDockerAllCaps(t *testing.T) {
+	p, err := schema.LoadBytes("all.yaml", []byte("version: 1\ncapabilities: {add: [ALL]}\nseccomp: {defaultAction: allow}\n"), schema.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, notes, err := ResolvedToDocker(resolve(t, p, "SCMP_ARCH_X86_64", "6.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, n := range notes {
+		found = found || (n.Path == "capabilities" && strings.Contains(n.Msg, "--cap-drop ALL --cap-add ALL "))
+	}
+	if !found {
+		t.Errorf("every capability must read --cap-add ALL: %v", notes)
+	}
+	if _, _, err := ToDocker(&schema.Profile{Version: 1, Seccomp: &schema.Seccomp{}}); err == nil {
+		t.Error("a profile without defaultAction was exported")
+	}
+}

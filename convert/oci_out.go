@@ -326,9 +326,6 @@ func bundleSpec(r *schema.Resolved, o OCIOptions, proc *ociProcessFragment, linu
 	linux.ReadonlyPaths = []string{
 		"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 	}
-	if r.Name != "" {
-		linux.CgroupsPath = ""
-	}
 	rootfs := filepath.Clean(o.Rootfs)
 	return &specs.Spec{
 		Version: specs.Version,
