@@ -264,6 +264,9 @@ func TestDefaultResolved(t *testing.T) {
 	if len(r.Capabilities.Bounding) != 14 || !slices.Contains(r.Capabilities.Bounding, "CAP_CHOWN") {
 		t.Errorf("bounding set = %v, want Docker's 14", r.Capabilities.Bounding)
 	}
+	if !slices.Equal(r.Seccomp.Architectures, []string{tgt.Arch}) {
+		t.Errorf("seccomp architectures = %v, want the native %s alone", r.Seccomp.Architectures, tgt.Arch)
+	}
 	if !r.Seccomp.Enabled || r.Seccomp.DefaultAction != "SCMP_ACT_ERRNO" || len(r.Seccomp.Syscalls) == 0 {
 		t.Errorf("seccomp = enabled %v, default %s, %d rules", r.Seccomp.Enabled, r.Seccomp.DefaultAction, len(r.Seccomp.Syscalls))
 	}
