@@ -105,6 +105,14 @@ func decodeStrict(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syn):
+			return fmt.Errorf("%s: %w", lineCol(data, syn.Offset), err)
+		case errors.As(err, &typ):
+			return fmt.Errorf("%s: %s: %w", lineCol(data, typ.Offset), typ.Field, err)
+		}
 		return err
 	}
 	if dec.More() {
@@ -369,4 +377,16 @@ func asJSON(data []byte) ([]byte, error) {
 		return nil, errors.New("not a JSON or YAML object")
 	}
 	return json.Marshal(v)
+}
+
+// lineCol turns a byte offset into the LINE:COL people look for in an
+// editor.
+func lineCol(data []byte, off int64) string {
+	if off < 0 || off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	before := data[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := len(before) - bytes.LastIndexByte(before, '\n')
+	return fmt.Sprintf("line %d col %d", line, col)
 }

@@ -230,3 +230,14 @@ func TestResolvedToDockerAllCaps(t *testing.T) {
 		t.Error("a profile without defaultAction was exported")
 	}
 }
+
+func TestFromDockerErrorPositions(t *testing.T) {
+	_, err := FromDocker([]byte("{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \"syscalls\": [{\"names\": \"read\", \"action\": \"SCMP_ACT_ALLOW\"}]\n}\n"))
+	if err == nil || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "names") {
+		t.Errorf("a type error should say where: %v", err)
+	}
+	_, err = FromDocker([]byte("{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \"syscalls\": [,]\n}\n"))
+	if err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Errorf("a syntax error should say where: %v", err)
+	}
+}
