@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -238,5 +239,41 @@ func TestDocsExamples(t *testing.T) {
 	}
 	if len(fs) != 3 {
 		t.Errorf("%d findings, want 3: %+v", len(fs), fs)
+	}
+}
+
+// TestConcurrentValidate: the prepared queries and the organisation
+// engine's store are shared, so validations may run in parallel.
+func TestConcurrentValidate(t *testing.T) {
+	opts := Options{
+		PolicyDirs: []string{filepath.Join(orgDir, "policy")},
+		DataFiles:  []string{filepath.Join(orgDir, "data.yaml")},
+		Sets:       []string{"pss-restricted"},
+	}
+	profiles := []string{"legacy-service.yaml", "new-service.yaml"}
+	want := map[string]int{}
+	for _, p := range profiles {
+		fs, err := Validate(context.Background(), load(t, filepath.Join(orgDir, p)), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[p] = len(fs)
+	}
+	errs := make(chan error, 16)
+	for i := 0; i < 16; i++ {
+		p := profiles[i%2]
+		r := load(t, filepath.Join(orgDir, p))
+		go func() {
+			fs, err := Validate(context.Background(), r, opts)
+			if err == nil && len(fs) != want[p] {
+				err = fmt.Errorf("%s: %d findings, want %d", p, len(fs), want[p])
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < 16; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
