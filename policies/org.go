@@ -16,8 +16,6 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
-
-	"github.com/profilec/profilec/schema"
 )
 
 // Rule names conftest evaluates, with its exact patterns: deny and violation
@@ -231,7 +229,7 @@ func (e *orgEngine) ids() []string {
 // eval runs every organisation rule on one profile. A finding's id is
 // NAMESPACE.RULE; a rule an exception names is reported waived, as conftest
 // counts it among its exceptions rather than dropping it.
-func (e *orgEngine) eval(ctx context.Context, r *schema.Resolved, input ast.Value, loc *locator) ([]Finding, []string, error) {
+func (e *orgEngine) eval(ctx context.Context, input ast.Value, loc *locator) ([]Finding, []string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if err := e.setFile(ctx, loc.file); err != nil {

@@ -151,7 +151,7 @@ func Validate(ctx context.Context, r *schema.Resolved, opts Options) ([]Finding,
 	}
 	loc := newLocator(r)
 	var findings []Finding
-	evaluated := map[string]bool{} // id prefixes whose rules ran, for unused waivers
+	evaluated := map[string]bool{} // ids of the rules that ran, to spot stale waivers
 	if !opts.NoBuiltin {
 		pq, err := builtinQuery()
 		if err != nil {
@@ -181,7 +181,7 @@ func Validate(ctx context.Context, r *schema.Resolved, opts Options) ([]Finding,
 		}
 	}
 	if org != nil {
-		fs, ids, err := org.eval(ctx, r, input, loc)
+		fs, ids, err := org.eval(ctx, input, loc)
 		if err != nil {
 			return nil, err
 		}
