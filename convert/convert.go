@@ -17,7 +17,14 @@ func Import(data []byte, spoName string) (*schema.Profile, Kind, []Note, error) 
 	switch k {
 	case KindDocker:
 		p, err := FromDocker(data)
-		return p, k, nil, err
+		if err != nil {
+			return nil, k, nil, err
+		}
+		// A seccomp file is only part of what Docker confines a container
+		// with; say where the rest comes from rather than let a user
+		// believe the profile alone isolates like a container.
+		ns := []Note{{Path: "namespaces", Msg: "a Docker seccomp profile has no namespaces or limits; Docker adds pid, mount, uts, ipc and network namespaces itself (extend the built-in default profile to get them from profilec)"}}
+		return p, k, ns, nil
 	case KindOCI:
 		p, ns, err := FromOCI(data)
 		return p, k, ns, err
