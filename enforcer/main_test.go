@@ -14,6 +14,10 @@ func TestMain(m *testing.M) {
 		// Re-run as nobody by TestRootless: confine and report, no tests.
 		os.Exit(rootlessChild())
 	}
+	if os.Getenv(forwardChildEnv) != "" {
+		// Re-run by TestSignalsReachTheTarget as a supervisor to signal.
+		os.Exit(forwardChild())
+	}
 	code := m.Run()
 	if testprogDir != "" {
 		os.RemoveAll(testprogDir)

@@ -1,0 +1,108 @@
+package enforcer_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/profilec/profilec/enforcer"
+	"github.com/profilec/profilec/internal/testenv"
+)
+
+const forwardChildEnv = "PROFILEC_TEST_FORWARD_CHILD"
+
+// forwardChild supervises a shell that reports the signals it gets.
+func forwardChild() int {
+	p := fullPlan(&testing.T{})
+	script := `trap 'echo got URG' URG; trap 'echo got USR1' USR1; trap 'echo got TERM; exit 7' TERM
+echo ready
+while :; do ` + busybox + ` sleep 0.02; done`
+	res, err := enforcer.Run(context.Background(), p, []string{busybox, "sh", "-c", script}, enforcer.Options{
+		Stdout: os.Stdout, Stderr: os.Stderr, ForwardSignals: true, Timeout: 20 * time.Second,
+		Env: []string{"PATH=/bin:/usr/bin"},
+	})
+	if err != nil {
+		os.Stderr.WriteString(err.Error() + "\n")
+		return 100
+	}
+	return res.ExitCode
+}
+
+func TestSignalsReachTheTarget(t *testing.T) {
+	testenv.RequireRoot(t)
+	testenv.RequireFile(t, busybox)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer requireClean(t, "")
+	cmd := exec.Command(self)
+	cmd.Env = append(os.Environ(), forwardChildEnv+"=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	expect := func(want string) {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("output ended before %q; stderr: %s", want, stderr.String())
+				}
+				if l == "got URG" {
+					t.Fatal("SIGURG was forwarded to the target")
+				}
+				if l == want {
+					return
+				}
+			case <-timeout:
+				t.Fatalf("no %q within 10s", want)
+			}
+		}
+	}
+	expect("ready")
+	// SIGURG first: the Go runtime's own; it must stay with the supervisor.
+	for _, s := range []unix.Signal{unix.SIGURG, unix.SIGUSR1} {
+		if err := cmd.Process.Signal(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expect("got USR1")
+	if err := cmd.Process.Signal(unix.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	expect("got TERM")
+	for l := range lines {
+		if l == "got URG" {
+			t.Error("SIGURG was forwarded to the target")
+		}
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 7 {
+		t.Errorf("supervisor ended with %v, want the target's status 7; stderr: %s", err, stderr.String())
+	}
+}
