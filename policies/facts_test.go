@@ -10,7 +10,7 @@ import (
 	"github.com/profilec/profilec/schema"
 )
 
-func loadBytes(t *testing.T, yaml string) *schema.Resolved {
+func loadBytes(t testing.TB, yaml string) *schema.Resolved {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "p.yaml")
 	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
