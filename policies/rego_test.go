@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/cover"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
 
@@ -40,7 +41,13 @@ func TestRego(t *testing.T) {
 		}
 		modules[f] = m
 	}
-	ch, err := tester.NewRunner().SetStore(inmem.NewFromObject(data)).SetDefaultRegoVersion(ast.RegoV1).RaiseBuiltinErrors(true).Run(context.Background(), modules)
+	cov := cover.New()
+	ch, err := tester.NewRunner().
+		SetStore(inmem.NewFromObject(data)).
+		SetDefaultRegoVersion(ast.RegoV1).
+		RaiseBuiltinErrors(true).
+		SetCoverageQueryTracer(cov).
+		Run(context.Background(), modules)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +61,17 @@ func TestRego(t *testing.T) {
 			t.Errorf("%s: %s.%s failed", r.Location, r.Package, r.Name)
 		case r.Skip:
 			t.Errorf("%s: %s.%s skipped: Rego tests may not be skipped", r.Location, r.Package, r.Name)
+		}
+	}
+	// Every line of the policies must run under some test, as `opa test
+	// --coverage` would show.
+	report := cov.Report(modules)
+	for file, fr := range report.Files {
+		if strings.HasSuffix(file, "_test.rego") {
+			continue
+		}
+		for _, r := range fr.NotCovered {
+			t.Errorf("%s:%d-%d: not covered by the Rego tests", file, r.Start.Row, r.End.Row)
 		}
 	}
 	for _, pkg := range []string{"data.profilec.builtin_test", "data.profilec.sets.pss_restricted_test"} {

@@ -227,3 +227,9 @@ test_every_finding_is_well_formed if {
 		regex.match(`^[a-z]+\.[a-z0-9-]+$`, f.id)
 	}
 }
+
+test_permitted_and_ambient_sets_count if {
+	fired("capabilities.dangerous", object.union(clean, {"capabilities": {"permitted": ["CAP_SYS_PTRACE"]}}))
+	fired("capabilities.dangerous", object.union(clean, {"capabilities": {"ambient": ["CAP_SYS_RAWIO"]}}))
+	not fired("capabilities.dangerous", object.union(clean, {"capabilities": {"inheritable": ["CAP_SYS_RAWIO"]}}))
+}
