@@ -53,3 +53,25 @@ func TestKindString(t *testing.T) {
 		t.Errorf("%s %s", KindSPO, Kind(42))
 	}
 }
+
+func TestImport(t *testing.T) {
+	for _, c := range []struct {
+		file string
+		kind Kind
+	}{
+		{"old-name.json", KindDocker},
+		{"spo-multi.yaml", KindSPO},
+		{"golden/confined.bundle.json", KindOCI},
+	} {
+		p, k, notes, err := Import(readTestdata(t, c.file), "")
+		if err != nil || k != c.kind || p == nil || p.Seccomp == nil || len(notes) == 0 {
+			t.Errorf("%s: kind %v, %d notes, %v", c.file, k, len(notes), err)
+		}
+	}
+	if _, k, _, err := Import(readTestdata(t, "confined.yaml"), ""); err == nil || k != KindProfile {
+		t.Errorf("a profilec profile: %v, %v", k, err)
+	}
+	if _, _, _, err := Import([]byte("{}"), ""); err == nil {
+		t.Error("an empty object was imported")
+	}
+}

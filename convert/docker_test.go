@@ -241,3 +241,24 @@ func TestFromDockerErrorPositions(t *testing.T) {
 		t.Errorf("a syntax error should say where: %v", err)
 	}
 }
+
+func TestResolvedToDockerHints(t *testing.T) {
+	p, err := schema.LoadBytes("rich.yaml", readTestdata(t, "rich.yaml"), schema.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, notes, err := ResolvedToDocker(resolve(t, p, "SCMP_ARCH_X86_64", "6.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := ""
+	for _, n := range notes {
+		all += n.String() + "\n"
+	}
+	for _, want := range []string{"--ulimit core=0:-1", "--ulimit nofile=1024:4096", "--cpus 0.25", "--cpu-shares ", "--memory 268435456 --memory-swap 335544320",
+		"--pids-limit 128", "--user 1000:1000", "--hostname rich-host", "ambient", "--userns-remap", "--network none", "--cap-drop ALL --cap-add NET_BIND_SERVICE"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("notes lack %q:\n%s", want, all)
+		}
+	}
+}

@@ -214,3 +214,46 @@ func TestK8sArchOutsideCRD(t *testing.T) {
 		t.Errorf("the Localhost file lost an architecture:\n%s", k.Localhost)
 	}
 }
+
+func TestK8sPodRich(t *testing.T) {
+	p, err := schema.LoadBytes("rich.yaml", readTestdata(t, "rich.yaml"), schema.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := resolve(t, p, "SCMP_ARCH_X86_64", "6.1")
+	k, notes, err := ToK8s(r, K8sOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := validateSeccompProfile(t, k.SeccompProfile); len(errs) > 0 {
+		t.Errorf("refused by the CRD: %v", errs)
+	}
+	pod := string(k.Pod)
+	for _, want := range []string{
+		"name: rich-profile\n", "namespace: default\n", "hostname: rich-host\n", "hostUsers: false\n",
+		"runAsUser: 1000\n", "runAsGroup: 1000\n", "supplementalGroups:\n      - 10\n      - 20\n",
+		"allowPrivilegeEscalation: true\n", "cpu: 250m\n", "memory: \"268435456\"\n",
+		"localhostProfile: operator/default/rich-profile.json\n", "image: REPLACE-WITH-YOUR-IMAGE\n",
+	} {
+		if !strings.Contains(pod, want) {
+			t.Errorf("the Pod lacks %q:\n%s", want, pod)
+		}
+	}
+	if !strings.Contains(string(k.SeccompProfile), "description: every mapped field") {
+		t.Errorf("the description is not kept as an annotation:\n%s", k.SeccompProfile)
+	}
+	for _, path := range []string{"capabilities.ambient", "namespaces.user", "cgroups.memory", "cgroups.cpu.weight", "cgroups.pids.max", "cgroups.io", "rlimits", "pod"} {
+		if !hasNote(notes, path) {
+			t.Errorf("no note on %s", path)
+		}
+	}
+	p.Namespaces.UTS.Hostname = "Not_A_Label"
+	r = resolve(t, p, "SCMP_ARCH_X86_64", "6.1")
+	k, notes, err = ToK8s(r, K8sOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(k.Pod), "hostname:") || !hasNote(notes, "namespaces.uts.hostname") {
+		t.Errorf("an invalid hostname must be dropped with a note:\n%s", k.Pod)
+	}
+}

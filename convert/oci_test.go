@@ -273,3 +273,38 @@ func TestFromOCINoCapabilities(t *testing.T) {
 		t.Errorf("caps %v, seccomp %v, nnp %v", r.Capabilities.Bounding, r.Seccomp.Enabled, r.NoNewPrivileges)
 	}
 }
+
+// TestOCIRoundTripRich: every field the OCI writer maps comes back from the
+// reader unchanged.
+func TestOCIRoundTripRich(t *testing.T) {
+	p, err := schema.LoadBytes("rich.yaml", readTestdata(t, "rich.yaml"), schema.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := resolve(t, p, "SCMP_ARCH_X86_64", "6.1")
+	out, _, err := ToOCI(r, OCIOptions{Bundle: true, Rootfs: "rootfs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _, err := FromOCI(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := resolve(t, reload(t, q), "SCMP_ARCH_X86_64", "6.1")
+	for _, c := range []struct {
+		what      string
+		want, got any
+	}{
+		{"capabilities", r.Capabilities, back.Capabilities},
+		{"user", r.User, back.User},
+		{"namespaces", r.Namespaces, back.Namespaces},
+		{"cgroups", r.Cgroups, back.Cgroups},
+		{"rlimits", r.Rlimits, back.Rlimits},
+		{"noNewPrivileges", r.NoNewPrivileges, back.NoNewPrivileges},
+		{"seccomp", r.Seccomp, back.Seccomp},
+	} {
+		if d := cmp.Diff(c.want, c.got, posFree); d != "" {
+			t.Errorf("%s changed through config.json (-want +got):\n%s", c.what, d)
+		}
+	}
+}
