@@ -258,25 +258,26 @@ func archSplit(t systab.Arch) (lo, hi uint32) {
 // sysState accumulates the rules for one syscall as libseccomp's
 // db_rule_add does.
 type sysState struct {
-	nr     uint32
-	name   string
-	uncond *Verdict
-	conds  []ArgRule
+	nr        uint32
+	name      string
+	hasUncond bool
+	uncond    Verdict
+	conds     []ArgRule
 }
 
 func buildArch(s *schema.ResolvedSeccomp, t systab.Arch, def uint32, acts []uint32) (*ArchIR, error) {
 	lo, hi := archSplit(t)
 	a := &ArchIR{Arch: t, Default: def, Lo: lo, Hi: hi}
-	byNr := map[uint32]*sysState{}
-	var order []uint32
+	byNr := make(map[uint32]int, 2*len(s.Syscalls))
+	states := make([]sysState, 0, 2*len(s.Syscalls))
 	get := func(nr uint32, name string) *sysState {
-		st := byNr[nr]
-		if st == nil {
-			st = &sysState{nr: nr, name: name}
-			byNr[nr] = st
-			order = append(order, nr)
+		i, ok := byNr[nr]
+		if !ok {
+			i = len(states)
+			states = append(states, sysState{nr: nr, name: name})
+			byNr[nr] = i
 		}
-		return st
+		return &states[i]
 	}
 	for i, r := range s.Syscalls {
 		act := acts[i]
@@ -287,7 +288,8 @@ func buildArch(s *schema.ResolvedSeccomp, t systab.Arch, def uint32, acts []uint
 		}
 		for _, chain := range runcChains(r.Args) {
 			for _, name := range r.Names {
-				for _, tr := range translate(t, name, chain) {
+				trs, n := translate(t, name, chain)
+				for _, tr := range trs[:n] {
 					if err := get(tr.nr, tr.name).add(t, tr.args, act, i); err != nil {
 						return nil, fmt.Errorf("build IR: rule %d (%s) on %s: %w", i, name, t.Name, err)
 					}
@@ -295,17 +297,19 @@ func buildArch(s *schema.ResolvedSeccomp, t systab.Arch, def uint32, acts []uint
 			}
 		}
 	}
-	slices.Sort(order)
-	for _, nr := range order {
-		st := byNr[nr]
-		sc := &SyscallIR{Nr: nr, Name: st.name, Else: Verdict{Action: def, Rule: -1}}
-		if st.uncond != nil {
-			sc.Else = *st.uncond
+	slices.SortFunc(states, func(x, y sysState) int { return cmp.Compare(x.nr, y.nr) })
+	scs := make([]SyscallIR, len(states))
+	a.Syscalls = make([]*SyscallIR, len(states))
+	for i := range states {
+		st := &states[i]
+		sc := &scs[i]
+		*sc = SyscallIR{Nr: st.nr, Name: st.name, Else: Verdict{Action: def, Rule: -1}}
+		if st.hasUncond {
+			sc.Else = st.uncond
 		} else {
-			sc.Rules = st.conds
-			slices.SortStableFunc(sc.Rules, func(x, y ArgRule) int { return compareChains(t, y.Conds, x.Conds) })
+			sc.Rules = sortRules(t, st.conds)
 		}
-		a.Syscalls = append(a.Syscalls, sc)
+		a.Syscalls[i] = sc
 	}
 	return a, nil
 }
@@ -363,8 +367,7 @@ var (
 // socketcall/ipc whose argument 0 must equal the call's multiplexer
 // number, replacing any condition the rule had on argument 0; the direct
 // syscall (Linux 4.3+) keeps the rule as written.
-func translate(t systab.Arch, name string, args []schema.Arg) []translated {
-	var out []translated
+func translate(t systab.Arch, name string, args []schema.Arg) (out [2]translated, n int) {
 	nr, direct := systab.SyscallNumber(t.Name, name)
 	if t.Name == "SCMP_ARCH_X86" {
 		mux, muxName, table := uint64(0), "", map[string]uint64(nil)
@@ -381,14 +384,16 @@ func translate(t systab.Arch, name string, args []schema.Arg) []translated {
 						margs = append(margs, a)
 					}
 				}
-				out = append(out, translated{nr: uint32(mnr), name: muxName, args: margs})
+				out[n] = translated{nr: uint32(mnr), name: muxName, args: margs}
+				n++
 			}
 		}
 	}
 	if direct {
-		out = append(out, translated{nr: uint32(nr), name: name, args: args})
+		out[n] = translated{nr: uint32(nr), name: name, args: args}
+		n++
 	}
-	return out
+	return out, n
 }
 
 // conds turns a rule's arguments into the comparisons t's filter makes,
@@ -414,7 +419,7 @@ func conds(t systab.Arch, args []schema.Arg) []Cond {
 }
 
 func (st *sysState) add(t systab.Arch, args []schema.Arg, act uint32, rule int) error {
-	if st.uncond != nil {
+	if st.hasUncond {
 		// db_rule_add: an unconditional entry is "at least as large" as
 		// anything added later, whatever its action.
 		return nil
@@ -422,7 +427,7 @@ func (st *sysState) add(t systab.Arch, args []schema.Arg, act uint32, rule int) 
 	cs := conds(t, args)
 	if len(cs) == 0 {
 		// A new unconditional rule replaces the argument tree.
-		st.uncond = &Verdict{Action: act, Rule: rule}
+		st.hasUncond, st.uncond = true, Verdict{Action: act, Rule: rule}
 		st.conds = nil
 		return nil
 	}
@@ -472,10 +477,29 @@ func chainKeys(t systab.Arch, cs []Cond) []chainKey {
 	return out
 }
 
-// compareChains orders two conjunctions as libseccomp's levels do; a
-// greater chain is tested first.
-func compareChains(t systab.Arch, x, y []Cond) int {
-	kx, ky := chainKeys(t, x), chainKeys(t, y)
+// sortRules puts rules in the order libseccomp's tree tests them:
+// greater chains first, ties in the order they were added.
+func sortRules(t systab.Arch, rules []ArgRule) []ArgRule {
+	if len(rules) < 2 {
+		return rules
+	}
+	type keyed struct {
+		r ArgRule
+		k []chainKey
+	}
+	ks := make([]keyed, len(rules))
+	for i, r := range rules {
+		ks[i] = keyed{r, chainKeys(t, r.Conds)}
+	}
+	slices.SortStableFunc(ks, func(x, y keyed) int { return compareKeys(y.k, x.k) })
+	for i := range ks {
+		rules[i] = ks[i].r
+	}
+	return rules
+}
+
+// compareKeys orders two conjunctions as libseccomp's levels do.
+func compareKeys(kx, ky []chainKey) int {
 	for i := range min(len(kx), len(ky)) {
 		a, b := kx[i], ky[i]
 		if c := cmp.Compare(a.argPri, b.argPri); c != 0 {

@@ -6,7 +6,14 @@ import "slices"
 // of the input: it lies in [lo, hi] and differs from every value in ne.
 type wordFact struct {
 	lo, hi uint32
-	ne     []uint32
+	ne     *[]uint32 // shared and never changed in place; nil when empty
+}
+
+func (f wordFact) neList() []uint32 {
+	if f.ne == nil {
+		return nil
+	}
+	return *f.ne
 }
 
 func fullFact() wordFact { return wordFact{lo: 0, hi: 0xffffffff} }
@@ -54,9 +61,17 @@ func (s *flowState) meet(o flowState) {
 		}
 		f, g := s.facts[i], o.facts[i]
 		m := wordFact{lo: min(f.lo, g.lo), hi: max(f.hi, g.hi)}
-		for _, v := range f.ne {
-			if slices.Contains(g.ne, v) {
-				m.ne = append(m.ne, v)
+		if f.ne == g.ne {
+			m.ne = f.ne
+		} else if f.ne != nil && g.ne != nil {
+			var both []uint32
+			for _, v := range *f.ne {
+				if slices.Contains(*g.ne, v) {
+					both = append(both, v)
+				}
+			}
+			if both != nil {
+				m.ne = &both
 			}
 		}
 		s.facts[i] = m
@@ -70,7 +85,7 @@ func (f wordFact) decide(op uint16, k uint32) int {
 		if f.lo == k && f.hi == k {
 			return 1
 		}
-		if k < f.lo || k > f.hi || slices.Contains(f.ne, k) {
+		if k < f.lo || k > f.hi || slices.Contains(f.neList(), k) {
 			return 0
 		}
 	case JGT:
@@ -93,13 +108,14 @@ func (f wordFact) decide(op uint16, k uint32) int {
 
 // refine returns the fact after "A op k" came out as taken.
 func (f wordFact) refine(op uint16, k uint32, taken bool) wordFact {
-	g := wordFact{lo: f.lo, hi: f.hi, ne: slices.Clone(f.ne)}
+	g := wordFact{lo: f.lo, hi: f.hi, ne: f.ne}
 	switch op {
 	case JEQ:
 		if taken {
 			return wordFact{lo: k, hi: k}
 		}
-		g.ne = append(g.ne, k)
+		ne := append(slices.Clip(f.neList()), k)
+		g.ne = &ne
 		if k == g.lo && g.lo < g.hi {
 			g.lo++
 		} else if k == g.hi && g.hi > g.lo {
