@@ -418,10 +418,10 @@ func rulesFor(s *schema.ResolvedSeccomp, pa probeArch, nr int32) string {
 // give for a call, when that is unambiguous: a rule matches when all its
 // conditions hold (after runc split conditions on a repeated argument into
 // one rule each and dropped rules whose action is the default), comparing
-// the full 64-bit argument on a 64-bit arch and the low halves on a 32-bit
-// one; no matching rule means the default action, and rules that match with
-// one action mean that action. Several matching actions, and on a 32-bit
-// arch a rule value wider than 32 bits, are left to libseccomp (ok false).
+// the full 64-bit argument on a 64-bit arch and the low halves of argument
+// and rule value on a 32-bit one; no matching rule means the default action,
+// and rules that match with one action mean that action. Several matching
+// actions are left to libseccomp (ok false).
 func documented(s *schema.ResolvedSeccomp, native string, pa probeArch, in input) (uint32, bool) {
 	arch, ok := systab.LookupArch(pa.sysArch)
 	// A call of an arch outside the filter meets the bad-arch action,
@@ -454,9 +454,6 @@ func documented(s *schema.ResolvedSeccomp, native string, pa probeArch, in input
 			if a.Index >= 6 {
 				return 0, false
 			}
-			if arch.Bits == 32 && (a.Value > math.MaxUint32 || a.ValueTwo > math.MaxUint32) {
-				return 0, false
-			}
 			perIndex[a.Index]++
 		}
 		split := slices.ContainsFunc(perIndex[:], func(n int) bool { return n > 1 })
@@ -464,7 +461,11 @@ func documented(s *schema.ResolvedSeccomp, native string, pa probeArch, in input
 		for _, a := range r.Args {
 			v := in.args[a.Index]
 			if arch.Bits == 32 {
+				// libseccomp keeps a 32-bit arch's datum in 32 bits
+				// (its PFC export shows the truncated value).
 				v &= math.MaxUint32
+				a.Value &= math.MaxUint32
+				a.ValueTwo &= math.MaxUint32
 			}
 			m := argMatches(a, v)
 			if split {
