@@ -203,3 +203,43 @@ func TestValidateErrors(t *testing.T) {
 func exceptionFor(id, reason string) schema.PolicyException {
 	return schema.PolicyException{ID: id, Reason: reason}
 }
+
+// TestHandBuilt: a Resolved built in Go, with no source files and no
+// positions, still validates, and its findings point at line 1.
+func TestHandBuilt(t *testing.T) {
+	r := &schema.Resolved{Target: x86}
+	fs, err := Validate(context.Background(), r, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, f := range fs {
+		ids[f.ID] = true
+		if f.Pos != (schema.Pos{Line: 1, Col: 1}) {
+			t.Errorf("%s at %+v, want line 1 column 1 of no file", f.ID, f.Pos)
+		}
+	}
+	for _, id := range []string{"seccomp.disabled", "cgroups.no-memory-limit", "cgroups.no-pids-limit"} {
+		if !ids[id] {
+			t.Errorf("%s did not fire on an empty profile: %v", id, ids)
+		}
+	}
+	if Denied(fs) {
+		t.Errorf("an empty profile is denied: %+v", fs)
+	}
+	out := text(t, "built-in-go", fs)
+	if !strings.Contains(out, "built-in-go:1:1: warn seccomp.disabled") {
+		t.Errorf("text output:\n%s", out)
+	}
+
+	// Enabled seccomp with a default action that kills and no rules.
+	r.Seccomp = schema.ResolvedSeccomp{Enabled: true, DefaultAction: "SCMP_ACT_KILL_PROCESS"}
+	fs, denied, err := Check(context.Background(), r, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec := byID(fs)["seccomp.exec-denied"]
+	if !denied || len(exec) != 1 || exec[0].Path != "seccomp.defaultAction" {
+		t.Errorf("denied %v, findings %+v", denied, fs)
+	}
+}
