@@ -269,7 +269,9 @@ func TestMemoryHogIsOOMKilledAndReported(t *testing.T) {
 	if !strings.Contains(o.res.Report, "64 MiB") {
 		t.Errorf("report %q does not name the 64 MiB limit", o.res.Report)
 	}
-	if st := o.res.Stats; st == nil || st.PeakMemory < 32<<20 || st.PeakMemory > 64<<20 {
+	// The kernel's usage counter may overshoot the limit by a few pages
+	// (it charges in batches) before the OOM killer acts.
+	if st := o.res.Stats; st == nil || st.PeakMemory < 32<<20 || st.PeakMemory > 65<<20 {
 		t.Errorf("stats %+v: peak memory should be near the limit", st)
 	}
 }

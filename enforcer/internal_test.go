@@ -1,0 +1,111 @@
+package enforcer
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestSyncFrames(t *testing.T) {
+	var b bytes.Buffer
+	if err := writeMsg(&b, msgError, stepError{Step: "uid", Err: "set uid 5: invalid argument"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeMsg(&b, msgReady, nil); err != nil {
+		t.Fatal(err)
+	}
+	typ, p, err := readMsg(&b)
+	if err != nil || typ != msgError || !strings.Contains(string(p), `"step":"uid"`) {
+		t.Fatalf("first frame %v %q %v", typ, p, err)
+	}
+	typ, p, err = readMsg(&b)
+	if err != nil || typ != msgReady || len(p) != 0 {
+		t.Fatalf("second frame %v %q %v", typ, p, err)
+	}
+	if _, _, err := readMsg(&b); err != io.EOF {
+		t.Fatalf("after the last frame: %v, want io.EOF", err)
+	}
+
+	// A truncated frame or an absurd length is an error, never an
+	// allocation of what the peer claims or a hang.
+	for name, raw := range map[string][]byte{
+		"short header":    {byte(msgReady), 1, 0},
+		"short payload":   append([]byte{byte(msgConfig), 10, 0, 0, 0}, "abc"...),
+		"oversized frame": {byte(msgConfig), 0xff, 0xff, 0xff, 0x7f},
+	} {
+		if _, _, err := readMsg(bytes.NewReader(raw)); err == nil || err == io.EOF {
+			t.Errorf("%s: err = %v, want a read error", name, err)
+		}
+	}
+}
+
+func TestMsgTypeNames(t *testing.T) {
+	for typ, want := range map[msgType]string{msgConfig: "config", msgReady: "ready", msgGo: "go", msgError: "error", 42: "msg(42)"} {
+		if got := typ.String(); got != want {
+			t.Errorf("%d: %q, want %q", typ, got, want)
+		}
+	}
+}
+
+func TestAuditRecordReport(t *testing.T) {
+	rec := `6,1234,795065414,-;audit: type=1326 audit(1795921811.191:2): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=17951 comm="mkdir" exe="/usr/bin/busybox" sig=31 arch=c000003e syscall=83 compat=0 ip=0x47b567 code=0x80000000`
+	f := auditFields(rec)
+	if f["syscall"] != "83" || f["arch"] != "c000003e" || f["comm"] != "mkdir" || f["pid"] != "17951" {
+		t.Errorf("fields %v", f)
+	}
+	for _, tc := range []struct {
+		arch uint64
+		nr   int64
+		want string
+	}{
+		{0xc000003e, 83, "mkdir (83) on x86_64"},
+		{0xc000003e, 0x40000000 | 39, "getpid (1073741863) on x32"},
+		{0x40000003, 20, "getpid (20) on x86"},
+		{0xc000003e, 4000, "4000 on x86_64"},
+		{0xc00000b7, 34, "34 on aarch64"},
+		{0x12345678, 1, "1 on audit arch 0x12345678"},
+	} {
+		if got := syscallName(tc.arch, tc.nr); got != tc.want {
+			t.Errorf("syscallName(%#x, %d) = %q, want %q", tc.arch, tc.nr, got, tc.want)
+		}
+	}
+	// No readable kernel log: the report says what it does not know.
+	if got := seccompReport(nil, 1); !strings.Contains(got, "not known") {
+		t.Errorf("report without a log: %q", got)
+	}
+}
+
+func TestNameTables(t *testing.T) {
+	if _, err := capMask([]string{"CAP_CHOWN", "cap_sys_admin"}); err != nil {
+		t.Errorf("capMask: %v", err)
+	}
+	if _, err := capMask([]string{"CAP_CHOWNN"}); err == nil {
+		t.Error("capMask accepted a misspelling")
+	}
+	for _, n := range []string{"nofile", "RLIMIT_NOFILE", "as", "rttime"} {
+		if _, err := rlimitResource(n); err != nil {
+			t.Errorf("rlimit %s: %v", n, err)
+		}
+	}
+	if _, err := rlimitResource("files"); err == nil {
+		t.Error("rlimitResource accepted an unknown name")
+	}
+	if f, err := seccompFlags([]string{"SECCOMP_FILTER_FLAG_LOG", "spec_allow"}); err != nil || f != 1<<1|1<<2 {
+		t.Errorf("seccompFlags = %#x, %v", f, err)
+	}
+	for _, bad := range []string{"SECCOMP_FILTER_FLAG_TSYNC", "NEW_LISTENER", "BOGUS"} {
+		if _, err := seccompFlags([]string{bad}); err == nil {
+			t.Errorf("seccompFlags accepted %s", bad)
+		}
+	}
+}
+
+func TestStepErrorFormat(t *testing.T) {
+	cause := errors.New("operation not permitted")
+	err := error(&StepError{Step: "mount-proc", Err: cause})
+	if err.Error() != "mount-proc: operation not permitted" || !errors.Is(err, cause) {
+		t.Errorf("%q", err)
+	}
+}
