@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // FuzzLoad feeds arbitrary bytes to the loader: it must never panic, every
@@ -28,6 +30,7 @@ func FuzzLoad(f *testing.F) {
 		f.Add(append([]byte("version: 1\nseccomp: "), b...))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkScanEstimates(t, data)
 		p, err := LoadBytes("fuzz.yaml", data, Options{MaxBytes: 1 << 20})
 		if err != nil {
 			checkPositioned(t, err)
@@ -63,4 +66,37 @@ func checkPositioned(t *testing.T, err error) {
 			t.Errorf("error without a full position or code: %#v", e)
 		}
 	}
+}
+
+// checkScanEstimates holds the pre-scan to its promise: its depth estimate
+// is never below the depth yaml.v3 builds, and its value count not far
+// below the nodes. Only small inputs the pre-scan passes are parsed.
+func checkScanEstimates(t *testing.T, data []byte) {
+	t.Helper()
+	depth, _, nodes := scanYAML(data)
+	if len(data) > 1<<16 || depth > maxDepth || nodes > maxNodes {
+		return
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil {
+		return
+	}
+	realDepth, realNodes := treeShape(&doc, 0)
+	// The document node itself is not a level of the profile.
+	if realDepth-1 > depth {
+		t.Errorf("depth estimate %d below the real depth %d", depth, realDepth-1)
+	}
+	if realNodes > 3*nodes+3 {
+		t.Errorf("value estimate %d far below the real count %d", nodes, realNodes)
+	}
+}
+
+func treeShape(n *yaml.Node, level int) (depth, nodes int) {
+	depth, nodes = level, 1
+	for _, c := range n.Content {
+		d, k := treeShape(c, level+1)
+		depth = max(depth, d)
+		nodes += k
+	}
+	return depth, nodes
 }

@@ -10,6 +10,11 @@ import (
 // once per level, so the bound is checked on the raw bytes before it runs.
 const maxDepth = 64
 
+// maxNodes bounds how many YAML values a profile may hold. yaml.v3 spends
+// about 250 bytes on each, so a 4 MiB file of "a," would take half a GiB;
+// Docker's default profile, the largest real one, has about a thousand.
+const maxNodes = 100000
+
 // DefaultMaxBytes is the largest profile read when Options.MaxBytes is 0.
 // Docker's default profile, the largest real one, is about 20 KiB of JSON.
 const DefaultMaxBytes = 4 << 20
@@ -21,6 +26,15 @@ const DefaultMaxBytes = 4 << 20
 // It may count a few levels more than there are (a scalar that looks like an
 // indicator), which a limit far above real profiles absorbs.
 func nestingDepth(data []byte) (depth, line int) {
+	depth, line, _ = scanYAML(data)
+	return depth, line
+}
+
+// scanYAML returns nestingDepth's estimate and an estimate of the number of
+// nodes, counting every token that can start one (scalars, [ {, and the
+// - ? : indicators). Only implicit nulls in flow mappings ({a}) go uncounted,
+// so the estimate is rarely below the true count and never far from it.
+func scanYAML(data []byte) (depth, line, nodes int) {
 	var (
 		indents   []int // strictly increasing indentation of open block levels
 		flow      int   // open [ and {
@@ -94,9 +108,11 @@ func nestingDepth(data []byte) (depth, line int) {
 				continue
 			case (c == '"' || c == '\'') && atTokenStart:
 				inQuote = c
+				nodes++
 				continue
 			case (c == '[' || c == '{') && (atTokenStart || flow > 0):
 				flow++
+				nodes++
 				update(block + compact + flow)
 				atTokenStart = true
 				continue
@@ -106,6 +122,7 @@ func nestingDepth(data []byte) (depth, line int) {
 				continue
 			case (c == '-' || c == '?' || c == ':') && flow == 0 && (i+1 == len(rest) || rest[i+1] == ' ') && (atTokenStart || c == ':'):
 				compact++
+				nodes++
 				atTokenStart = true
 				continue
 			case c == ',' && flow > 0:
@@ -116,6 +133,9 @@ func nestingDepth(data []byte) (depth, line int) {
 					atTokenStart = true
 				}
 				continue
+			}
+			if atTokenStart {
+				nodes++
 			}
 			atTokenStart = false
 			lastNonSpace = c
@@ -128,10 +148,11 @@ func nestingDepth(data []byte) (depth, line int) {
 			}
 			if isBlockScalarHeader(t) {
 				blockText = ind
+				nodes++
 			}
 		}
 	}
-	return depth, line
+	return depth, line, nodes
 }
 
 // isBlockScalarHeader reports whether a line ends in a | or > header, with
@@ -160,7 +181,15 @@ func precheck(file string, data []byte, maxBytes int64) *Error {
 			Pos:  Pos{File: file, Line: 1, Col: 1},
 		}
 	}
-	if d, line := nestingDepth(data); d > maxDepth {
+	d, line, nodes := scanYAML(data)
+	if nodes > maxNodes {
+		return &Error{
+			Code: CodeTooLarge,
+			Msg:  fmt.Sprintf("profile has more than %d YAML values; refusing to parse it", maxNodes),
+			Pos:  Pos{File: file, Line: 1, Col: 1},
+		}
+	}
+	if d > maxDepth {
 		return &Error{
 			Code: CodeTooDeep,
 			Msg:  fmt.Sprintf("profile nests more than %d levels deep; refusing to parse it", maxDepth),

@@ -1,12 +1,16 @@
 package schema
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -66,6 +70,18 @@ func TestHostileTooLarge(t *testing.T) {
 		_, err := Load("/dev/zero", Options{})
 		return err
 	})
+	// Under the byte limit, but millions of values would cost yaml.v3
+	// half a GiB.
+	for name, doc := range map[string]string{
+		"flow values":  "version: 1\nx: [" + strings.Repeat("a,", 2<<20-20) + "]\n",
+		"block values": "version: 1\nx:\n" + strings.Repeat("- a\n", 1<<20-20),
+		"map values":   "version: 1\nx: {" + strings.Repeat("a: 1, ", 600000) + "}\n",
+	} {
+		hostile(t, name, CodeTooLarge, func() error {
+			_, err := LoadBytes("values.yaml", []byte(doc), Options{})
+			return err
+		})
+	}
 	hostile(t, "custom limit", CodeTooLarge, func() error {
 		_, err := LoadBytes("small.yaml", []byte("version: 1\nname: twenty-five bytes\n"), Options{MaxBytes: 10})
 		return err
@@ -133,6 +149,11 @@ func TestHostileAliases(t *testing.T) {
 			return err
 		})
 	}
+	bomb2 := walkedBomb(20000)
+	hostile(t, "walked bomb", CodeAliasBudget, func() error {
+		_, err := LoadBytes("walked.yaml", bomb2, Options{})
+		return err
+	})
 	// An alias inside its own anchor is a cycle, not an infinite walk.
 	hostile(t, "self alias", CodeAliasBudget, func() error {
 		_, err := LoadBytes("self.yaml", []byte("version: 1\nuser: &u {uid: 1, gid: 1, groups: [*u]}\n"), Options{})
@@ -187,8 +208,8 @@ func TestNestingDepthRealProfiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d, line := nestingDepth(b); d > maxDepth/2 {
-			t.Errorf("%s: depth estimate %d at line %d, want at most %d", f, d, line, maxDepth/2)
+		if d, line, nodes := scanYAML(b); d > maxDepth/2 || nodes > maxNodes/20 {
+			t.Errorf("%s: depth estimate %d at line %d, %d values; want at most %d and %d", f, d, line, nodes, maxDepth/2, maxNodes/20)
 		}
 	}
 	for _, c := range []struct {
@@ -225,6 +246,88 @@ func TestLineEndings(t *testing.T) {
 		}
 		if d, _ := nestingDepth([]byte(data)); d > 12 {
 			t.Errorf("%s: depth estimate %d", name, d)
+		}
+	}
+}
+
+// walkedBomb is an alias bomb made of what the decoder really walks: n
+// aliases to a rule whose names are n entries, n*n names in all. Nested
+// lists would stop at the first type error; this would not.
+func walkedBomb(n int) []byte {
+	var b strings.Builder
+	b.WriteString("version: 1\nseccomp:\n  defaultAction: allow\n  syscalls:\n    - &r {action: allow, names: [")
+	b.WriteString(strings.TrimSuffix(strings.Repeat("read, ", n), ", "))
+	b.WriteString("]}\n")
+	for i := 0; i < n; i++ {
+		b.WriteString("    - *r\n")
+	}
+	return []byte(b.String())
+}
+
+// hostileInputs builds each hostile document in the process that loads it.
+var hostileInputs = map[string]func() []byte{
+	"walked-bomb": func() []byte { return walkedBomb(20000) },
+	"many-values": func() []byte { return []byte("version: 1\nx: [" + strings.Repeat("a,", 2<<20-20) + "]\n") },
+	"large": func() []byte {
+		return []byte("version: 1\ndescription: \"" + strings.Repeat("x", 10<<20) + "\"\n")
+	},
+	"deep": func() []byte {
+		return []byte("version: 1\nx: " + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + "\n")
+	},
+	"deep-block": func() []byte {
+		return []byte("version: 1\nx:\n" + strings.Repeat("- ", 10000) + "x\n")
+	},
+	"bomb": func() []byte {
+		var b strings.Builder
+		b.WriteString("version: 1\nz:\n  - &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+		for i := 1; i <= 12; i++ {
+			fmt.Fprintf(&b, "  - &l%d [%s]\n", i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d, ", i-1), 10), ", "))
+		}
+		b.WriteString("user: {uid: 1, gid: 1, groups: *l12}\n")
+		return []byte(b.String())
+	},
+}
+
+// TestHostileMaxRSS loads each hostile input in a fresh process and reads
+// the kernel's account of its peak memory, which counts everything the
+// process touched, not only Go allocations.
+func TestHostileMaxRSS(t *testing.T) {
+	if kind := os.Getenv("PROFILEC_HOSTILE"); kind != "" {
+		_, err := LoadBytes("hostile.yaml", hostileInputs[kind](), Options{})
+		var list ErrorList
+		if !errors.As(err, &list) {
+			fmt.Println("NOT REFUSED", err)
+			os.Exit(3)
+		}
+		for _, e := range list {
+			fmt.Println(e.Code)
+		}
+		os.Exit(0)
+	}
+	want := map[string]string{"walked-bomb": CodeAliasBudget, "many-values": CodeTooLarge, "large": CodeTooLarge, "deep": CodeTooDeep, "deep-block": CodeTooDeep, "bomb": CodeAliasBudget}
+	for kind, code := range want {
+		// The deadline only catches a hang; the timing is not asserted.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHostileMaxRSS$")
+		cmd.Env = append(os.Environ(), "PROFILEC_HOSTILE="+kind)
+		start := time.Now()
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s: %v: %s", kind, err, out)
+		}
+		elapsed := time.Since(start)
+		ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		if !ok {
+			t.Fatalf("%s: no rusage", kind)
+		}
+		rss := ru.Maxrss >> 10 // KiB to MiB
+		t.Logf("%s: %q, peak RSS %d MiB, %v including process start", kind, strings.Fields(string(out)), rss, elapsed.Round(time.Millisecond))
+		if codes := strings.Fields(string(out)); !slices.Contains(codes, code) {
+			t.Errorf("%s: child reported %q, want %q among them", kind, codes, code)
+		}
+		if rss >= 100 {
+			t.Errorf("%s: peak RSS %d MiB, want under 100 MiB", kind, rss)
 		}
 	}
 }
