@@ -2,8 +2,7 @@ package schema
 
 import (
 	"fmt"
-	"math"
-	"strconv"
+		"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -22,7 +21,6 @@ type decoder struct {
 
 	aliasUsed   int
 	aliasBroken bool
-	sizes       map[*yaml.Node]int
 }
 
 func (d *decoder) pos(n *yaml.Node) Pos {
@@ -42,9 +40,9 @@ func (d *decoder) add(n *yaml.Node, path, code, suggestion, format string, args 
 	})
 }
 
-// deref follows an alias, charging its expanded size to the alias budget so
-// that nested aliases cannot make the walk exponential. It returns nil (and
-// reports once) when the budget is spent.
+// deref follows an alias, charging the nodes it expands to against one
+// budget for the whole file, so that nested aliases cannot make the walk
+// exponential. It returns nil (and reports once) when the budget is spent.
 func (d *decoder) deref(n *yaml.Node, path string) *yaml.Node {
 	if n == nil || n.Kind != yaml.AliasNode {
 		return n
@@ -53,52 +51,44 @@ func (d *decoder) deref(n *yaml.Node, path string) *yaml.Node {
 		return nil
 	}
 	target := n.Alias
-	for target != nil && target.Kind == yaml.AliasNode {
+	for hops := 0; target != nil && target.Kind == yaml.AliasNode && hops <= aliasBudget; hops++ {
 		target = target.Alias
 	}
 	if target == nil {
 		d.add(n, path, CodeSyntax, "", "alias *%s refers to no anchor", n.Value)
 		return nil
 	}
-	d.aliasUsed += d.nodeCount(target, 0)
-	if d.aliasUsed > aliasBudget {
+	left := aliasBudget - d.aliasUsed
+	d.aliasUsed += countNodes(target, left+1)
+	if d.aliasUsed > aliasBudget || target.Kind == yaml.AliasNode {
 		d.aliasBroken = true
-		d.add(n, path, CodeAliasBudget, "", "aliases expand to more than %d nodes; refusing (alias bomb?)", aliasBudget)
+		d.add(n, path, CodeAliasBudget, "", "aliases expand to more than %d values; refusing (alias bomb?)", aliasBudget)
 		return nil
 	}
 	return target
 }
 
-// nodeCount counts the nodes a subtree expands to, aliases included, memoised so
-// a bomb's shared subtrees are counted in linear time. It saturates instead
-// of overflowing.
-func (d *decoder) nodeCount(n *yaml.Node, depth int) int {
-	if n == nil {
-		return 0
-	}
-	if n.Kind == yaml.AliasNode {
-		if n.Alias == nil || depth > maxDepth {
-			return 1
+// countNodes counts the nodes a subtree expands to, aliases included, but
+// stops once it has seen limit, so the count costs no more than the budget
+// it guards, even for an alias inside its own anchor.
+func countNodes(n *yaml.Node, limit int) int {
+	count := 0
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n == nil || count >= limit {
+			return
 		}
-		return d.nodeCount(n.Alias, depth+1)
-	}
-	if s, ok := d.sizes[n]; ok {
-		return s
-	}
-	if d.sizes == nil {
-		d.sizes = map[*yaml.Node]int{}
-	}
-	d.sizes[n] = math.MaxInt32 // guards against a self-referencing alias
-	s := 1
-	for _, c := range n.Content {
-		s += d.nodeCount(c, depth+1)
-		if s > math.MaxInt32 {
-			s = math.MaxInt32
-			break
+		count++
+		if n.Kind == yaml.AliasNode {
+			walk(n.Alias)
+			return
+		}
+		for _, c := range n.Content {
+			walk(c)
 		}
 	}
-	d.sizes[n] = s
-	return s
+	walk(n)
+	return count
 }
 
 func isNull(n *yaml.Node) bool {
