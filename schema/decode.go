@@ -2,7 +2,7 @@ package schema
 
 import (
 	"fmt"
-		"strconv"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
