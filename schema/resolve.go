@@ -164,6 +164,9 @@ func cloneRule(r SyscallRule) SyscallRule {
 	return r
 }
 
+// mergeCaps applies one profile's capability changes as Docker's
+// TweakCapabilities does: drop from the inherited set, then add; except that
+// add: [ALL] grants everything but this profile's own drops.
 func (m *merged) mergeCaps(c *Capabilities) {
 	for _, d := range c.Drop {
 		if d == "ALL" {
@@ -177,7 +180,9 @@ func (m *merged) mergeCaps(c *Capabilities) {
 	for _, a := range c.Add {
 		if a == "ALL" {
 			for _, n := range systab.CapabilityNames() {
-				m.granted[n] = true
+				if !slices.Contains(c.Drop, n) {
+					m.granted[n] = true
+				}
 			}
 			continue
 		}

@@ -242,6 +242,7 @@ func TestResolveCapabilities(t *testing.T) {
 		"drop.yaml":  "version: 1\nextends: base.yaml\ncapabilities: {drop: [net_raw]}\n",
 		"all.yaml":   "version: 1\nextends: base.yaml\ncapabilities: {drop: [ALL], add: [NET_BIND_SERVICE], ambient: [NET_BIND_SERVICE]}\n",
 		"every.yaml": "version: 1\ncapabilities: {add: [all]}\n",
+		"most.yaml":  "version: 1\nextends: base.yaml\ncapabilities: {add: [ALL], drop: [SYS_ADMIN, chown]}\n",
 	}
 	r := mustResolve(t, files, "drop.yaml")
 	want := CapSets{
@@ -262,6 +263,13 @@ func TestResolveCapabilities(t *testing.T) {
 	r = mustResolve(t, files, "every.yaml")
 	if d := cmp.Diff(allCapabilities(), r.Capabilities.Bounding); d != "" {
 		t.Errorf("add ALL (-want +got):\n%s", d)
+	}
+
+	// As Docker: add ALL beside drops grants all but the drops.
+	r = mustResolve(t, files, "most.yaml")
+	most := slices.DeleteFunc(allCapabilities(), func(c string) bool { return c == "CAP_SYS_ADMIN" || c == "CAP_CHOWN" })
+	if d := cmp.Diff(most, r.Capabilities.Bounding); d != "" {
+		t.Errorf("add ALL with drops (-want +got):\n%s", d)
 	}
 
 	_, err := resolveFiles(t, map[string]string{"p.yaml": "version: 1\ncapabilities:\n  add: [chown]\n  ambient: [chown, kill]\n"}, "p.yaml", x86)
