@@ -14,7 +14,9 @@ var Passes = []struct {
 	{"thread-jumps", ThreadJumps},
 	{"same-target-cond", SameTargetCond},
 	{"inline-ret", InlineRet},
+	{"drop-nop-alu", DropNopALU},
 	{"drop-nop-jumps", DropNopJumps},
+	{"merge-tails", MergeTails},
 	{"drop-dead-code", DropDeadCode},
 	{"known-values", KnownValues},
 	{"thread-known", ThreadKnown},
@@ -175,3 +177,84 @@ func remove(p Program, del []bool) Program {
 }
 
 func clone(p Program) Program { return append(Program(nil), p...) }
+
+// DropNopALU removes arithmetic that leaves A unchanged (and #0xffffffff,
+// or #0, add #0, ...), which rule lowering produces for full masks.
+func DropNopALU(p Program) (Program, bool) {
+	del := make([]bool, len(p))
+	any := false
+	for pc, in := range p {
+		if Class(in.Code) != ClassALU || in.Code&SrcX != 0 {
+			continue
+		}
+		op := in.Code & 0xf0
+		if (op == OpAnd && in.K == 0xffffffff) ||
+			(in.K == 0 && (op == OpOr || op == OpAdd || op == OpSub || op == OpXor || op == OpLsh || op == OpRsh)) ||
+			(in.K == 1 && (op == OpMul || op == OpDiv)) {
+			del[pc], any = true, true
+		}
+	}
+	if !any {
+		return p, false
+	}
+	return remove(p, del), true
+}
+
+// MergeTails points every jump at the last of a set of identical
+// instruction sequences (same opcodes and constants, leading to the same
+// places), like libseccomp's block hashing; the earlier copies then die.
+// Identical code run from the same state does the same thing, so this
+// holds whatever A, X and the scratch memory hold.
+func MergeTails(p Program) (Program, bool) {
+	type key struct {
+		code   uint16
+		k      uint32
+		jt, jf int
+	}
+	canon := make([]int, len(p)) // canonical instruction index of pc
+	seen := make(map[key]int, len(p))
+	for pc := len(p) - 1; pc >= 0; pc-- {
+		in := p[pc]
+		k := key{code: in.Code, k: in.K, jt: -1, jf: -1}
+		switch {
+		case Class(in.Code) == ClassRET:
+		case IsJA(in.Code):
+			k.jt = canon[in.Jt]
+		case IsCondJump(in.Code):
+			k.jt, k.jf = canon[in.Jt], canon[in.Jf]
+		default:
+			k.jt = canon[pc+1]
+		}
+		if c, ok := seen[k]; ok {
+			canon[pc] = c
+		} else {
+			seen[k] = pc
+			canon[pc] = pc
+		}
+	}
+	// Jumps are not sent to another RET: copies of a return near their
+	// jumps save the trampolines one shared far away would need.
+	target := func(t int) int {
+		if Class(p[t].Code) == ClassRET {
+			return t
+		}
+		return canon[t]
+	}
+	out := clone(p)
+	changed := false
+	for pc := range out {
+		in := &out[pc]
+		if Class(in.Code) != ClassJMP {
+			continue
+		}
+		if c := target(in.Jt); c != in.Jt {
+			in.Jt, changed = c, true
+		}
+		if IsCondJump(in.Code) {
+			if c := target(in.Jf); c != in.Jf {
+				in.Jf, changed = c, true
+			}
+		}
+	}
+	return out, changed
+}
