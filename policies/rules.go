@@ -18,10 +18,13 @@ var builtinRules = []Rule{
 	{ID: "seccomp.disabled", Severity: SeverityWarn, Summary: "the profile has no seccomp filter"},
 	{ID: "seccomp.isolation-syscall", Severity: SeverityDeny, Summary: "a syscall that breaks isolation is allowed without the capability Docker ties it to"},
 	{ID: "seccomp.compat-arch", Severity: SeverityWarn, Summary: "a 32-bit compatibility ABI (i386, x32, arm...) is let through"},
+	{ID: "seccomp.io-uring", Severity: SeverityWarn, Summary: "io_uring is allowed, whose operations seccomp never sees"},
+	{ID: "seccomp.kill-thread", Severity: SeverityWarn, Summary: "an action kills one thread and lets the rest of the process run on"},
 	{ID: "capabilities.dangerous", Severity: SeverityDeny, Summary: "a capability known to allow escapes or host-wide control is granted"},
 	{ID: "capabilities.no-userns", Severity: SeverityWarn, Summary: "capabilities are granted without a user namespace"},
 	{ID: "cgroups.no-memory-limit", Severity: SeverityWarn, Summary: "no memory limit"},
 	{ID: "cgroups.no-pids-limit", Severity: SeverityWarn, Summary: "no pids limit"},
+	{ID: "process.no-new-privileges", Severity: SeverityWarn, Summary: "noNewPrivileges is false, so set-user-ID programs gain privileges"},
 	{ID: "policy.unused-exception", Severity: SeverityWarn, Summary: "a policy exception waives a rule that found nothing"},
 }
 

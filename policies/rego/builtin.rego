@@ -168,3 +168,35 @@ findings contains finding("seccomp.compat-arch", "warn", msg, "seccomp.architect
 	a in compat_arches[native]
 	msg := sprintf("the filter lets %s syscalls through besides %s: drop it unless the target runs such binaries, or waive seccomp.compat-arch", [a, native])
 }
+
+# io_uring performs reads, writes, opens, connects and more from kernel
+# workers that seccomp never sees: a filter's refusal of openat does not
+# cover IORING_OP_OPENAT. Docker's default profile refuses io_uring since
+# moby 25 for that reason; the calls without setup are useless.
+findings contains finding("seccomp.io-uring", "warn", msg, allow_path("io_uring_setup")) if {
+	input.seccomp.enabled
+	reachable("io_uring_setup")
+	msg := "io_uring_setup is allowed: io_uring operations (open, read, write, connect, ...) run without passing the seccomp filter"
+}
+
+kill_thread_actions := {"SCMP_ACT_KILL", "SCMP_ACT_KILL_THREAD"}
+
+# Killing one thread leaves the rest of the process running in whatever
+# state that thread held (locks, half-written data).
+findings contains finding("seccomp.kill-thread", "warn", msg, "seccomp.defaultAction") if {
+	input.seccomp.enabled
+	input.seccomp.defaultAction in kill_thread_actions
+	msg := sprintf("the default action %s kills only the calling thread and lets the rest of the process run on; use SCMP_ACT_KILL_PROCESS", [input.seccomp.defaultAction])
+}
+
+findings contains finding("seccomp.kill-thread", "warn", msg, sprintf("seccomp.syscalls[%d]", [i])) if {
+	input.seccomp.enabled
+	some i, rule in input.seccomp.syscalls
+	rule.action in kill_thread_actions
+	msg := sprintf("%s on %s kills only the calling thread and lets the rest of the process run on; use SCMP_ACT_KILL_PROCESS", [rule.action, concat(", ", rule.names)])
+}
+
+findings contains finding("process.no-new-privileges", "warn", msg, "noNewPrivileges") if {
+	not input.noNewPrivileges
+	msg := "noNewPrivileges is false: a set-user-ID or file-capability program the target runs gains privileges the profile does not grant"
+}

@@ -233,3 +233,36 @@ test_permitted_and_ambient_sets_count if {
 	fired("capabilities.dangerous", object.union(clean, {"capabilities": {"ambient": ["CAP_SYS_RAWIO"]}}))
 	not fired("capabilities.dangerous", object.union(clean, {"capabilities": {"inheritable": ["CAP_SYS_RAWIO"]}}))
 }
+
+test_io_uring if {
+	doc := with_facts(clean, "SCMP_ARCH_X86_64", {"allowed": ["execve"], "denied": [], "conditional": ["io_uring_setup"]})
+	fired("seccomp.io-uring", doc)
+	not fired("seccomp.io-uring", with_facts(clean, "SCMP_ARCH_X86_64", {"allowed": ["execve", "io_uring_enter"], "denied": ["io_uring_setup"], "conditional": []}))
+	not fired("seccomp.io-uring", object.union(doc, {"seccomp": {"enabled": false}}))
+}
+
+test_kill_thread_default if {
+	fs := builtin.findings with input as object.union(clean, {"seccomp": {"defaultAction": "SCMP_ACT_KILL_THREAD"}})
+	some f in fs
+	f.id == "seccomp.kill-thread"
+	f.path == "seccomp.defaultAction"
+	fired("seccomp.kill-thread", object.union(clean, {"seccomp": {"defaultAction": "SCMP_ACT_KILL"}}))
+	not fired("seccomp.kill-thread", object.union(clean, {"seccomp": {"defaultAction": "SCMP_ACT_KILL_PROCESS"}}))
+}
+
+test_kill_thread_rule if {
+	doc := object.union(clean, {"seccomp": {"syscalls": [
+		{"names": ["read", "execve"], "action": "SCMP_ACT_ALLOW"},
+		{"names": ["ptrace", "kcmp"], "action": "SCMP_ACT_KILL"},
+	]}})
+	fs := builtin.findings with input as doc
+	hits := [f | some f in fs; f.id == "seccomp.kill-thread"]
+	count(hits) == 1
+	hits[0].path == "seccomp.syscalls[1]"
+	contains(hits[0].msg, "ptrace, kcmp")
+}
+
+test_no_new_privileges if {
+	fired("process.no-new-privileges", object.union(clean, {"noNewPrivileges": false}))
+	fired("process.no-new-privileges", json.remove(clean, ["noNewPrivileges"]))
+}
