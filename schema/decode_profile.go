@@ -134,12 +134,13 @@ func (d *decoder) extends(p *Profile, v *yaml.Node, path string) {
 
 func (d *decoder) seccomp(v *yaml.Node, path string) *Seccomp {
 	s := &Seccomp{}
-	var archNode, archMapNode *yaml.Node
+	var archNode, archMapNode, errnoNode *yaml.Node
 	ok := d.fields(v, path, seccompFields, func(key string, k, v *yaml.Node, path string) {
 		switch key {
 		case "defaultAction":
 			s.DefaultAction = d.action(v, path)
 		case "defaultErrnoRet":
+			errnoNode = k
 			s.DefaultErrnoRet = d.errno(v, path)
 		case "architectures":
 			archNode = k
@@ -207,6 +208,9 @@ func (d *decoder) seccomp(v *yaml.Node, path string) *Seccomp {
 	}
 	if n := d.deref(v, path); n != nil {
 		s.Pos = d.pos(n)
+	}
+	if s.DefaultErrnoRet != nil && s.DefaultAction != "" && !takesErrno(s.DefaultAction) {
+		d.add(errnoNode, joinPath(path, "defaultErrnoRet"), CodeConflict, "", "defaultErrnoRet only applies to the errno and trace actions, not %s", s.DefaultAction)
 	}
 	// Like moby, only two non-empty lists conflict.
 	if len(s.Architectures) > 0 && len(s.ArchMap) > 0 {
@@ -326,6 +330,9 @@ func (d *decoder) syscall(v *yaml.Node, path string) (SyscallRule, bool) {
 		d.add(nameNode, path+".name", CodeConflict, "", "both name and names are given; use names")
 	case nameNode == nil && namesNode == nil:
 		d.add(n, path+".names", CodeRequired, "", "names is required")
+	case namesNode != nil && len(r.Names) == 0 && isEmptySeq(d.deref(v, path), "names"):
+		// crun refuses it too; a rule for no syscall is a mistake.
+		d.add(namesNode, path+".names", CodeValue, "", "names must not be empty")
 	}
 	if !haveAction {
 		d.add(n, path+".action", CodeRequired, "", "action is required")
@@ -337,6 +344,21 @@ func (d *decoder) syscall(v *yaml.Node, path string) (SyscallRule, bool) {
 		r.Names = []string{}
 	}
 	return r, true
+}
+
+// isEmptySeq reports whether mapping m's field key is an empty list (as
+// opposed to a list whose entries were all refused).
+func isEmptySeq(m *yaml.Node, key string) bool {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			v := m.Content[i+1]
+			return v.Kind == yaml.SequenceNode && len(v.Content) == 0
+		}
+	}
+	return false
 }
 
 func (d *decoder) syscallName(r *SyscallRule, v *yaml.Node, path string) {

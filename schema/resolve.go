@@ -323,6 +323,10 @@ func Resolve(chain []*Profile, t Target) (*Resolved, error) {
 			errs = append(errs, &Error{Code: CodeRequired, Path: "seccomp.defaultAction", Pos: m.seccompPos,
 				Msg: "defaultAction is required when seccomp rules are given (none is inherited either)"})
 		}
+		if s.DefaultErrnoRet != nil && s.DefaultAction != "" && !takesErrno(s.DefaultAction) {
+			errs = append(errs, &Error{Code: CodeConflict, Path: "seccomp.defaultErrnoRet", Pos: m.seccompPos,
+				Msg: fmt.Sprintf("defaultErrnoRet only applies to the errno and trace actions, not the inherited %s", s.DefaultAction)})
+		}
 		r.Seccomp.Enabled = true
 		r.Seccomp.DefaultAction = s.DefaultAction
 		r.Seccomp.DefaultErrnoRet = s.DefaultErrnoRet
