@@ -277,3 +277,31 @@ func TestConcurrentValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestOrgPolicyFileAndJSONData: --policy takes a single file as conftest's
+// does, and --data takes JSON as well as YAML.
+func TestOrgPolicyFileAndJSONData(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.json")
+	if err := os.WriteFile(data, []byte(`{"allowed_capabilities": ["CAP_CHOWN", "CAP_NET_BIND_SERVICE"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fs := orgFindings(t, "new-service.yaml", Options{
+		PolicyDirs: []string{filepath.Join(orgDir, "policy", "main.rego")},
+		DataFiles:  []string{data},
+	})
+	m := byID(fs)
+	if len(m["main.deny"]) != 0 {
+		t.Errorf("CAP_CHOWN is allowed by the JSON data, yet: %+v", m["main.deny"])
+	}
+	if len(m["main.deny_default_action"]) != 1 {
+		t.Errorf("findings %+v", fs)
+	}
+	_, err := Validate(context.Background(), load(t, filepath.Join(orgDir, "new-service.yaml")), Options{
+		PolicyDirs: []string{filepath.Join(orgDir, "policy")},
+		DataFiles:  []string{filepath.Join(dir, "missing.json")},
+	})
+	if err == nil || !strings.Contains(err.Error(), "load data") {
+		t.Errorf("missing data file: err = %v", err)
+	}
+}
