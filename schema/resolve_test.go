@@ -3,6 +3,7 @@ package schema
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -631,5 +632,44 @@ func TestBaseNameSuggestion(t *testing.T) {
 	list := wantCodes(t, err, CodeExtends)
 	if len(list) == 1 && list[0].Suggestion != "docker-default" {
 		t.Errorf("suggestion %q, want docker-default", list[0].Suggestion)
+	}
+}
+
+func TestExtendsLimits(t *testing.T) {
+	files := map[string]string{}
+	for i := 0; i < maxExtendsDepth+5; i++ {
+		files[fmt.Sprintf("p%d.yaml", i)] = fmt.Sprintf("version: 1\nextends: p%d.yaml\n", i+1)
+	}
+	files[fmt.Sprintf("p%d.yaml", maxExtendsDepth+5)] = "version: 1\n"
+	dir := writeProfiles(t, files)
+	_, err := LoadChain(filepath.Join(dir, "p0.yaml"), Options{})
+	wantCodes(t, err, CodeExtends)
+
+	// Wide rather than deep: many files, each extended once.
+	wide := map[string]string{}
+	var names []string
+	for i := 0; i < maxChainFiles+5; i++ {
+		n := fmt.Sprintf("w%d.yaml", i)
+		wide[n] = "version: 1\n"
+		names = append(names, n)
+	}
+	wide["top.yaml"] = "version: 1\nextends: [" + strings.Join(names, ", ") + "]\n"
+	dir = writeProfiles(t, wide)
+	_, err = LoadChain(filepath.Join(dir, "top.yaml"), Options{})
+	wantCodes(t, err, slices.Repeat([]string{CodeExtends}, 6)...)
+
+	// Well within the limits, the same base reached twice is applied once.
+	diamond := map[string]string{
+		"d.yaml":   "version: 1\nseccomp: {defaultAction: allow, syscalls: [{names: [read], action: log}]}\n",
+		"l.yaml":   "version: 1\nextends: d.yaml\nseccomp: {syscalls: [{names: [read], action: allow}]}\n",
+		"r.yaml":   "version: 1\nextends: d.yaml\n",
+		"top.yaml": "version: 1\nextends: [l.yaml, r.yaml]\n",
+	}
+	r := mustResolve(t, diamond, "top.yaml")
+	if d := cmp.Diff([]string{"ALLOW:read"}, ruleNames(r)); d != "" {
+		t.Errorf("diamond: d.yaml applied again after l.yaml (-want +got):\n%s", d)
+	}
+	if len(r.Sources) != 4 {
+		t.Errorf("diamond sources %v", r.Sources)
 	}
 }
