@@ -136,6 +136,7 @@ type runner struct {
 	word     []byte // the shared exec word, see sync.go
 	rootless bool
 	kmsg     *kmsgTail
+	sigs     chan os.Signal
 }
 
 func (r *runner) fault(step string) error {
@@ -237,6 +238,15 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 			return Result{}, stepErr("cgroup", err)
 		}
 		r.cg = cg
+	}
+	if r.o.ForwardSignals {
+		// Catch the signals before the target exists: a signal that
+		// arrives between the target's start and the supervision loop
+		// would otherwise be ignored by the Go runtime and lost. They
+		// queue here and are forwarded once the target runs.
+		r.sigs = make(chan os.Signal, 16)
+		signal.Notify(r.sigs, ForwardedSignals...)
+		defer signal.Stop(r.sigs)
 	}
 	if r.p.Seccomp != nil {
 		r.kmsg = openKmsg()
@@ -510,12 +520,7 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 		}
 		exited <- ei
 	}()
-	var sigs chan os.Signal
-	if r.o.ForwardSignals {
-		sigs = make(chan os.Signal, 8)
-		signal.Notify(sigs, ForwardedSignals...)
-		defer signal.Stop(sigs)
-	}
+	sigs := r.sigs // nil without ForwardSignals: never ready
 	var timeout <-chan time.Time
 	if r.o.Timeout > 0 {
 		t := time.NewTimer(r.o.Timeout)

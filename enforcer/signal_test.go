@@ -79,7 +79,7 @@ func TestSignalsReachTheTarget(t *testing.T) {
 					return
 				}
 			case <-timeout:
-				t.Fatalf("no %q within 10s", want)
+				t.Fatalf("no %q within 10s; supervisor stderr: %s", want, stderr.String())
 			}
 		}
 	}
