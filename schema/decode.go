@@ -155,7 +155,11 @@ func (d *decoder) fields(n *yaml.Node, path string, known []string, f func(key s
 		}
 		seen[key] = true
 		if !contains(known, key) {
-			d.add(k, kp, CodeUnknownField, suggest(key, known, nil), "unknown field %q", key)
+			sug := suggest(key, known, nil)
+			if sug == "" && path == "" {
+				sug = misplaced(key)
+			}
+			d.add(k, kp, CodeUnknownField, sug, "unknown field %q", key)
 			continue
 		}
 		// A null value leaves the field out, as in Docker's JSON ("archMap":
@@ -166,6 +170,26 @@ func (d *decoder) fields(n *yaml.Node, path string, known []string, f func(key s
 		f(key, k, v, kp)
 	}
 	return true
+}
+
+// misplaced finds where a top-level key belongs: a Docker seccomp profile
+// pasted without its seccomp: wrapper, or a limit outside its section.
+func misplaced(key string) string {
+	for _, sec := range []struct {
+		name   string
+		fields []string
+	}{
+		{"seccomp", seccompFields},
+		{"capabilities", capabilitiesFields},
+		{"namespaces", namespacesFields},
+		{"cgroups", cgroupsFields},
+		{"rlimits", rlimitNames},
+	} {
+		if contains(sec.fields, key) {
+			return sec.name + "." + key
+		}
+	}
+	return ""
 }
 
 // list iterates a sequence.

@@ -37,3 +37,18 @@ func TestMinimal(t *testing.T) {
 		t.Error("noNewPrivileges should default to true")
 	}
 }
+
+// TestMisplacedFields: a Docker profile pasted without its seccomp: wrapper
+// is told where its fields belong.
+func TestMisplacedFields(t *testing.T) {
+	_, err := LoadBytes("p.yaml", []byte("version: 1\ndefaultAction: SCMP_ACT_ERRNO\nsyscalls: []\nnofile: 10\nadd: [CHOWN]\n"), Options{})
+	want := []string{
+		`p.yaml:2:1: defaultAction: unknown field "defaultAction" (did you mean seccomp.defaultAction?)`,
+		`p.yaml:3:1: syscalls: unknown field "syscalls" (did you mean seccomp.syscalls?)`,
+		`p.yaml:4:1: nofile: unknown field "nofile" (did you mean rlimits.nofile?)`,
+		`p.yaml:5:1: add: unknown field "add" (did you mean capabilities.add?)`,
+	}
+	if err == nil || err.Error() != strings.Join(want, "\n") {
+		t.Errorf("errors:\n%v\nwant:\n%s", err, strings.Join(want, "\n"))
+	}
+}
