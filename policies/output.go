@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/profilec/profilec/schema"
@@ -247,11 +249,22 @@ func writeSARIF(w io.Writer, results []FileResult) error {
 	return enc.Encode(sarifLog{Version: "2.1.0", Schema: sarifSchema, Runs: []sarifRun{run}})
 }
 
-// sarifURI turns a path into a relative URI reference, as code scanning
-// resolves them against the repository root.
+// sarifURI turns a path into a URI reference. Code scanning resolves
+// relative ones against the repository root, so an absolute path under the
+// working directory becomes relative; any other stays absolute, a file URI.
 func sarifURI(path string) string {
-	path = strings.TrimPrefix(strings.ReplaceAll(path, "\\", "/"), "./")
+	prefix := ""
+	if filepath.IsAbs(path) {
+		prefix = "file://"
+		if wd, err := os.Getwd(); err == nil {
+			if rel, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(rel, "..") {
+				path, prefix = rel, ""
+			}
+		}
+	}
+	path = strings.TrimPrefix(filepath.ToSlash(path), "./")
 	var b strings.Builder
+	b.WriteString(prefix)
 	for _, c := range []byte(path) {
 		if c <= ' ' || c >= 0x7f || strings.IndexByte("%#?[]", c) >= 0 {
 			fmt.Fprintf(&b, "%%%02X", c)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -229,5 +231,24 @@ func TestWriteUnknownFormat(t *testing.T) {
 	var b bytes.Buffer
 	if err := Write(&b, "xml", nil); err == nil || !strings.Contains(err.Error(), `unknown format "xml"`) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestSARIFURI(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		"profiles/web.yaml":                  "profiles/web.yaml",
+		"./web.yaml":                         "web.yaml",
+		"my profile#1.yaml":                  "my%20profile%231.yaml",
+		filepath.Join(wd, "sub", "web.yaml"): "sub/web.yaml",
+		"/etc/profilec/web.yaml":             "file:///etc/profilec/web.yaml",
+		"../testdata/policies/clean.yaml":    "../testdata/policies/clean.yaml",
+	} {
+		if got := sarifURI(in); got != want {
+			t.Errorf("sarifURI(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
