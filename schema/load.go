@@ -74,6 +74,9 @@ func readLimited(path string, max int64) ([]byte, error) {
 }
 
 // LoadBytes decodes one profile held in memory; name is used in positions.
+// When the content has mistakes it returns them as an ErrorList together
+// with what could be decoded (nil if the YAML did not parse), so tools can
+// still show the rest.
 func LoadBytes(name string, data []byte, opts Options) (*Profile, error) {
 	if e := precheck(name, data, opts.maxBytes()); e != nil {
 		return nil, ErrorList{e}
