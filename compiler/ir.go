@@ -443,14 +443,55 @@ func (st *sysState) add(t systab.Arch, args []schema.Arg, act uint32, rule int) 
 	return nil
 }
 
-// chainKey is libseccomp's ordering of argument tree nodes on one level
-// (db.c _db_chain_lt): argument (high half above low), then operator
-// class, then value.
+// chainKey is one node of a rule's chain in libseccomp's argument tree
+// (db.c): which argument half it loads, the comparison it makes after
+// libseccomp's rewriting (op, datum, mask), and the operator it came from.
 type chainKey struct {
-	argPri int
-	opPri  int
+	argPri int // argument << 1, +1 for the high half
+	op     string
 	datum  uint32
-	invert bool
+	mask   uint32
+	orig   string
+}
+
+// chainKeys lists the nodes a rule's conditions become, in chain order.
+// 64-bit arches compare the high half first; a range comparison's first
+// node is a GT on the high half. 32-bit arches rewrite NE, LT and LE
+// into EQ, GE and GT with the verdict on the false branch.
+func chainKeys(t systab.Arch, cs []Cond) []chainKey {
+	var out []chainKey
+	for _, c := range cs {
+		mask := uint64(0xffffffffffffffff)
+		if c.Op == "SCMP_CMP_MASKED_EQ" {
+			mask = c.Mask
+		}
+		if t.Bits == 64 {
+			hiOp, loOp := "SCMP_CMP_EQ", "SCMP_CMP_EQ"
+			switch c.Op {
+			case "SCMP_CMP_MASKED_EQ":
+				hiOp, loOp = c.Op, c.Op
+			case "SCMP_CMP_GT", "SCMP_CMP_LE":
+				hiOp, loOp = "SCMP_CMP_GT", "SCMP_CMP_GT"
+			case "SCMP_CMP_GE", "SCMP_CMP_LT":
+				hiOp, loOp = "SCMP_CMP_GT", "SCMP_CMP_GE"
+			}
+			out = append(out,
+				chainKey{c.Arg<<1 + 1, hiOp, uint32(c.Value>>32) & uint32(mask>>32), uint32(mask >> 32), c.Op},
+				chainKey{c.Arg << 1, loOp, uint32(c.Value) & uint32(mask), uint32(mask), c.Op})
+			continue
+		}
+		op := c.Op
+		switch op {
+		case "SCMP_CMP_NE":
+			op = "SCMP_CMP_EQ"
+		case "SCMP_CMP_LT":
+			op = "SCMP_CMP_GE"
+		case "SCMP_CMP_LE":
+			op = "SCMP_CMP_GT"
+		}
+		out = append(out, chainKey{c.Arg << 1, op, uint32(c.Value) & uint32(mask), uint32(mask), c.Op})
+	}
+	return out
 }
 
 func opPriority(op string) int {
@@ -465,16 +506,23 @@ func opPriority(op string) int {
 	return 0
 }
 
-func chainKeys(t systab.Arch, cs []Cond) []chainKey {
-	var out []chainKey
-	for _, c := range cs {
-		inv := c.Op == "SCMP_CMP_LT" || c.Op == "SCMP_CMP_LE"
-		if t.Bits == 64 {
-			out = append(out, chainKey{c.Arg<<1 + 1, opPriority(c.Op), uint32(c.Value >> 32), inv})
-		}
-		out = append(out, chainKey{c.Arg << 1, opPriority(c.Op), uint32(c.Value), inv})
+// nodeEq is db.c's _db_chain_eq: nodes that merge into one.
+func nodeEq(a, b chainKey) bool {
+	return a.argPri == b.argPri && a.op == b.op && a.datum == b.datum && a.mask == b.mask
+}
+
+// nodeLt is db.c's _db_chain_lt.
+func nodeLt(a, b chainKey) bool {
+	if a.argPri != b.argPri {
+		return a.argPri < b.argPri
 	}
-	return out
+	if pa, pb := opPriority(a.orig), opPriority(b.orig); pa != pb {
+		return pa < pb
+	}
+	if a.orig == "SCMP_CMP_LT" || a.orig == "SCMP_CMP_LE" {
+		return a.datum > b.datum
+	}
+	return a.datum < b.datum
 }
 
 // sortRules puts rules in the order libseccomp's tree tests them:
@@ -498,22 +546,22 @@ func sortRules(t systab.Arch, rules []ArgRule) []ArgRule {
 	return rules
 }
 
-// compareKeys orders two conjunctions as libseccomp's levels do.
+// compareKeys orders two chains as libseccomp's tree levels do: a level
+// holds the first differing nodes, greater first, and nodes neither
+// greater nor smaller stay in the order the rules were added.
 func compareKeys(kx, ky []chainKey) int {
 	for i := range min(len(kx), len(ky)) {
 		a, b := kx[i], ky[i]
-		if c := cmp.Compare(a.argPri, b.argPri); c != 0 {
-			return c
+		if nodeEq(a, b) {
+			continue
 		}
-		if c := cmp.Compare(a.opPri, b.opPri); c != 0 {
-			return c
+		switch {
+		case nodeLt(a, b):
+			return -1
+		case nodeLt(b, a):
+			return 1
 		}
-		if c := cmp.Compare(a.datum, b.datum); c != 0 {
-			if a.invert {
-				return -c
-			}
-			return c
-		}
+		return 0
 	}
 	return 0
 }

@@ -184,7 +184,7 @@ func randomProgram(rng *rand.Rand, n int) Program {
 		case 3:
 			b.Ret(rets[rng.IntN(len(rets))])
 		case 4:
-			b.And(uint32(rng.IntN(16)))
+			b.And([]uint32{0xffffffff, 0, 1, 3, 0xf0}[rng.IntN(5)])
 		default:
 			b.Jump(JEQ, uint32(rng.IntN(4)), labels[i+1], labels[i+1])
 		}
@@ -200,7 +200,7 @@ func randomProgram(rng *rand.Rand, n int) Program {
 
 func TestOptimizeEquivalent(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for iter := range 300 {
+	for iter := range 600 {
 		p := randomProgram(rng, 5+rng.IntN(300))
 		plain, err := Assemble(p)
 		if err != nil {
