@@ -6,13 +6,13 @@ import (
 )
 
 // maxDepth bounds how deeply a profile may nest. Real profiles nest about
-// eight levels (seccomp.syscalls[i].args[j].value); yaml.v3's parser recurses
+// six levels (seccomp.syscalls[i].args[j].value); yaml.v3's parser recurses
 // once per level, so the bound is checked on the raw bytes before it runs.
 const maxDepth = 64
 
 // maxNodes bounds how many YAML values a profile may hold. yaml.v3 spends
 // about 250 bytes on each, so a 4 MiB file of "a," would take half a GiB;
-// Docker's default profile, the largest real one, has about a thousand.
+// Docker's default profile, the largest real one, has about 1,300.
 const maxNodes = 100000
 
 // DefaultMaxBytes is the largest profile read when Options.MaxBytes is 0.
