@@ -46,7 +46,7 @@ func TestWriteText(t *testing.T) {
 		"../testdata/policies/waived.yaml:9:15: deny seccomp.isolation-syscall: unshare is allowed",
 		"(waived: the sandbox builder unshares its own namespaces)",
 		"../testdata/policies/waived.yaml:21:5: warn policy.unused-exception: the exception for cgroups.no-memory-limit waives nothing",
-		"2 profiles, 1 denial, 1 warning, 2 waived\n",
+		"2 profiles, 1 denial, 2 warnings, 2 waived\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text output lacks %q:\n%s", want, out)

@@ -117,7 +117,7 @@ func ruleIDs(t *testing.T, file, src string) []string {
 func TestRuleListMatchesRego(t *testing.T) {
 	var listed []string
 	for _, r := range builtinRules {
-		if r.ID != "policy.unused-exception" { // produced in Go
+		if !strings.HasPrefix(r.ID, "policy.") { // produced in Go
 			listed = append(listed, r.ID)
 		}
 	}

@@ -1,5 +1,7 @@
 package policies
 
+import "strings"
+
 // Rule describes a built-in rule: for documentation, SARIF rule metadata
 // and telling a waiver of an unknown rule from one of a rule that ran.
 type Rule struct {
@@ -26,6 +28,7 @@ var builtinRules = []Rule{
 	{ID: "cgroups.no-pids-limit", Severity: SeverityWarn, Summary: "no pids limit"},
 	{ID: "process.no-new-privileges", Severity: SeverityWarn, Summary: "noNewPrivileges is false, so set-user-ID programs gain privileges"},
 	{ID: "policy.unused-exception", Severity: SeverityWarn, Summary: "a policy exception waives a rule that found nothing"},
+	{ID: "policy.unknown-exception", Severity: SeverityWarn, Summary: "a policy exception names a built-in rule that does not exist"},
 }
 
 // setRules mirrors the Rego of each built-in set.
@@ -47,4 +50,61 @@ func Rules() []Rule {
 		res = append(res, setRules[s]...)
 	}
 	return res
+}
+
+func isRuleID(id string) bool {
+	for _, r := range Rules() {
+		if r.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// hasBuiltinFamily reports whether id starts like a built-in rule's id
+// ("seccomp.", "pss-restricted."): a waiver of such an id that matches no
+// rule is a typo, whereas "main.deny_x" may name an organisation rule that
+// is not loaded in this run.
+func hasBuiltinFamily(id string) bool {
+	family, _, ok := strings.Cut(id, ".")
+	if !ok {
+		return false
+	}
+	for _, r := range Rules() {
+		if f, _, _ := strings.Cut(r.ID, "."); f == family {
+			return true
+		}
+	}
+	return false
+}
+
+// closestRule suggests the built-in rule id nearest to id, if one is close.
+func closestRule(id string) string {
+	best, bestDist := "", len(id)/3+1
+	for _, r := range Rules() {
+		if d := editDistance(id, r.ID); d < bestDist {
+			best, bestDist = r.ID, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

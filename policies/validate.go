@@ -308,6 +308,21 @@ func applyExceptions(r *schema.Resolved, findings []Finding, evaluated map[strin
 			}
 			used = true
 		}
+		if !used && !isRuleID(e.ID) && hasBuiltinFamily(e.ID) {
+			path := fmt.Sprintf("policyExceptions[%d]", i)
+			msg := fmt.Sprintf("no built-in rule is called %s, so the exception waives nothing", e.ID)
+			if s := closestRule(e.ID); s != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", s)
+			}
+			findings = append(findings, Finding{
+				ID:       "policy.unknown-exception",
+				Severity: SeverityWarn,
+				Message:  msg,
+				Path:     path,
+				Pos:      loc.locate(path),
+				Source:   SourceBuiltin,
+			})
+		}
 		if !used && evaluated[e.ID] {
 			path := fmt.Sprintf("policyExceptions[%d]", i)
 			findings = append(findings, Finding{
