@@ -161,7 +161,9 @@ func newOrgEngine(ctx context.Context, opts Options) (*orgEngine, error) {
 					hasException = true
 					continue
 				}
-				if !failureRule.MatchString(name) && !warningRule.MatchString(name) {
+				// Functions named like rules (deny_if(x) := ...) are helpers,
+				// not results.
+				if len(r.Head.Args) > 0 || !failureRule.MatchString(name) && !warningRule.MatchString(name) {
 					continue
 				}
 				// A deny with if but no contains is a boolean: it has no

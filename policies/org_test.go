@@ -150,6 +150,7 @@ func TestOrgPolicyErrors(t *testing.T) {
 		{"compile error", "package main\ndeny contains msg if { msg := undefined_fn(1) }\n", Options{}, "undefined_fn"},
 		{"object without msg", "package main\ndeny contains {\"message\": \"x\"} if { true }\n", Options{}, "without a string msg"},
 		{"number", "package main\nwarn contains 42 if { true }\n", Options{}, "want a string or an object with msg"},
+		{"helper function", "package main\ndeny_if(x) := x\nwarn contains 42 if { deny_if(true) }\n", Options{}, "want a string or an object with msg"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			o := c.opts
