@@ -17,6 +17,9 @@ import (
 // in Go so policies need not re-implement seccomp precedence. Policies see
 // them as input.facts.
 type Facts struct {
+	// Native is the target's own architecture, canonically spelt
+	// ("SCMP_ARCH_X86_64"): the one the target is started on.
+	Native string `json:"native"`
 	// Syscalls maps each architecture the filter covers (the target's own
 	// and those listed in seccomp.architectures) to its syscalls by outcome.
 	Syscalls map[string]SyscallFacts `json:"syscalls"`
@@ -56,7 +59,10 @@ func ComputeFacts(r *schema.Resolved) (Facts, error) {
 			return f, fmt.Errorf("compute facts: %w", err)
 		}
 	}
-	for _, arch := range filterArches(r, ir) {
+	for i, arch := range filterArches(r, ir) {
+		if i == 0 {
+			f.Native = arch
+		}
 		f.Syscalls[arch] = syscallFacts(&r.Seccomp, ir, arch)
 	}
 	c := r.Cgroups
@@ -184,6 +190,7 @@ func (f Facts) value() ast.Value {
 		limits.Insert(ast.StringTerm("cpus"), ast.FloatNumberTerm(*f.Limits.CPUs))
 	}
 	return ast.NewObject(
+		ast.Item(ast.StringTerm("native"), ast.StringTerm(f.Native)),
 		ast.Item(ast.StringTerm("syscalls"), ast.NewTerm(sys)),
 		ast.Item(ast.StringTerm("capabilities"), strs(nonNil(f.Capabilities))),
 		ast.Item(ast.StringTerm("limits"), ast.NewTerm(limits)),

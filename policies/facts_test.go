@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -168,5 +169,26 @@ func TestFactsValue(t *testing.T) {
 		if got := f.value(); got.Compare(want) != 0 {
 			t.Errorf("facts value differs from its JSON:\n got  %.300v\n want %.300v", got, want)
 		}
+	}
+}
+
+// TestFactsNative: facts.native is the canonical name whatever spelling a
+// hand-built Resolved uses, so rules keyed on it still fire.
+func TestFactsNative(t *testing.T) {
+	r := &schema.Resolved{Target: schema.Target{Arch: "amd64", Kernel: "6.1"}}
+	r.Seccomp = schema.ResolvedSeccomp{Enabled: true, DefaultAction: "SCMP_ACT_ERRNO", Architectures: []string{"SCMP_ARCH_X86_64"}}
+	f, err := ComputeFacts(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Native != "SCMP_ARCH_X86_64" {
+		t.Errorf("native %q", f.Native)
+	}
+	fs, err := Validate(context.Background(), r, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(byID(fs)["seccomp.exec-denied"]) != 1 {
+		t.Errorf("seccomp.exec-denied did not fire: %+v", fs)
 	}
 }

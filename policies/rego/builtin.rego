@@ -8,7 +8,7 @@ allow_actions := {"SCMP_ACT_ALLOW", "SCMP_ACT_LOG"}
 
 arches := input.facts.syscalls
 
-native := input.target.arch
+native := input.facts.native
 
 # granted holds the capabilities the target holds or can gain. Without
 # no_new_privs a set-user-ID or file-capability binary raises the permitted

@@ -16,6 +16,7 @@ clean := {
 	"namespaces": {"user": {"enabled": true}},
 	"noNewPrivileges": true,
 	"facts": {
+		"native": "SCMP_ARCH_X86_64",
 		"syscalls": {"SCMP_ARCH_X86_64": {
 			"allowed": ["execve", "exit_group", "read", "write"],
 			"denied": ["mount", "ptrace", "unshare"],
@@ -196,7 +197,7 @@ test_compat_arch_depends_on_native if {
 	doc := object.union(clean, {
 		"target": {"arch": "SCMP_ARCH_AARCH64"},
 		"seccomp": {"architectures": ["SCMP_ARCH_AARCH64", "SCMP_ARCH_X86"]},
-		"facts": {"syscalls": {"SCMP_ARCH_AARCH64": {"allowed": ["execve"], "denied": [], "conditional": []}}},
+		"facts": {"native": "SCMP_ARCH_AARCH64", "syscalls": {"SCMP_ARCH_AARCH64": {"allowed": ["execve"], "denied": [], "conditional": []}}},
 	})
 	not fired("seccomp.compat-arch", doc)
 	fired("seccomp.compat-arch", object.union(doc, {"seccomp": {"architectures": ["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"]}}))
