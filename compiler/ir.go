@@ -66,6 +66,24 @@ type Cond struct {
 	Op    string // SCMP_CMP_*
 	Value uint64 // for MASKED_EQ: valueTwo & mask, as libseccomp stores it
 	Mask  uint64 // MASKED_EQ only
+	op    cmpOp  // Op, decoded once for Holds
+}
+
+type cmpOp uint8
+
+const (
+	opNE cmpOp = iota + 1
+	opLT
+	opLE
+	opEQ
+	opGE
+	opGT
+	opMaskedEQ
+)
+
+var cmpOps = map[string]cmpOp{
+	"SCMP_CMP_NE": opNE, "SCMP_CMP_LT": opLT, "SCMP_CMP_LE": opLE, "SCMP_CMP_EQ": opEQ,
+	"SCMP_CMP_GE": opGE, "SCMP_CMP_GT": opGT, "SCMP_CMP_MASKED_EQ": opMaskedEQ,
 }
 
 // SeccompData is struct seccomp_data.
@@ -120,20 +138,24 @@ func (c Cond) Holds(bits int, v uint64) bool {
 	if bits == 32 {
 		v &= 0xffffffff
 	}
-	switch c.Op {
-	case "SCMP_CMP_NE":
+	op := c.op
+	if op == 0 {
+		op = cmpOps[c.Op]
+	}
+	switch op {
+	case opNE:
 		return v != c.Value
-	case "SCMP_CMP_LT":
+	case opLT:
 		return v < c.Value
-	case "SCMP_CMP_LE":
+	case opLE:
 		return v <= c.Value
-	case "SCMP_CMP_EQ":
+	case opEQ:
 		return v == c.Value
-	case "SCMP_CMP_GE":
+	case opGE:
 		return v >= c.Value
-	case "SCMP_CMP_GT":
+	case opGT:
 		return v > c.Value
-	case "SCMP_CMP_MASKED_EQ":
+	case opMaskedEQ:
 		return v&c.Mask == c.Value
 	}
 	return false
@@ -160,11 +182,6 @@ func (a *ArchIR) Syscall(nr uint32) *SyscallIR {
 		return nil
 	}
 	return a.Syscalls[i]
-}
-
-var validOps = map[string]bool{
-	"SCMP_CMP_NE": true, "SCMP_CMP_LT": true, "SCMP_CMP_LE": true, "SCMP_CMP_EQ": true,
-	"SCMP_CMP_GE": true, "SCMP_CMP_GT": true, "SCMP_CMP_MASKED_EQ": true,
 }
 
 // Targets returns the architectures a filter for s covers: native first
@@ -216,7 +233,7 @@ func BuildIR(s *schema.ResolvedSeccomp, native string) (*IR, error) {
 			if a.Index > 5 {
 				return nil, fmt.Errorf("build IR: rule %d: argument index %d out of range 0-5", i, a.Index)
 			}
-			if !validOps[a.Op] {
+			if cmpOps[a.Op] == 0 {
 				return nil, fmt.Errorf("build IR: rule %d: unknown operator %q", i, a.Op)
 			}
 		}
@@ -297,11 +314,15 @@ func buildArch(s *schema.ResolvedSeccomp, t systab.Arch, def uint32, acts []uint
 			}
 		}
 	}
-	slices.SortFunc(states, func(x, y sysState) int { return cmp.Compare(x.nr, y.nr) })
+	order := make([]int32, len(states))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(x, y int32) int { return cmp.Compare(states[x].nr, states[y].nr) })
 	scs := make([]SyscallIR, len(states))
 	a.Syscalls = make([]*SyscallIR, len(states))
-	for i := range states {
-		st := &states[i]
+	for i, j := range order {
+		st := &states[j]
 		sc := &scs[i]
 		*sc = SyscallIR{Nr: st.nr, Name: st.name, Else: Verdict{Action: def, Rule: -1}}
 		if st.hasUncond {
@@ -401,7 +422,7 @@ func translate(t systab.Arch, name string, args []schema.Arg) (out [2]translated
 func conds(t systab.Arch, args []schema.Arg) []Cond {
 	var out []Cond
 	for _, a := range args {
-		c := Cond{Arg: int(a.Index), Op: a.Op, Value: a.Value}
+		c := Cond{Arg: int(a.Index), Op: a.Op, Value: a.Value, op: cmpOps[a.Op]}
 		if a.Op == "SCMP_CMP_MASKED_EQ" {
 			c.Mask, c.Value = a.Value, a.ValueTwo&a.Value
 		}

@@ -114,16 +114,8 @@ func Verify(s *schema.ResolvedSeccomp, p *Program) error {
 func verifyNumbers(ir *IR) []uint32 {
 	const dense = 0x8000
 	top := 0
-	seen := map[uint32]bool{}
 	var out []uint32
-	add := func(n uint32) {
-		for _, v := range []uint32{n, n | 0x40000000} {
-			if !seen[v] {
-				seen[v] = true
-				out = append(out, v)
-			}
-		}
-	}
+	add := func(n uint32) { out = append(out, n, n|0x40000000) }
 	var extra []uint32
 	note := func(n int) {
 		n &^= 0x40000000
@@ -152,7 +144,8 @@ func verifyNumbers(ir *IR) []uint32 {
 	for _, n := range []uint32{math.MaxUint32, math.MaxUint32 - 1, 0x3fffffff, 0x7fffffff, 0x80000000} {
 		add(n)
 	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // boundaryArgs returns argument vectors around every condition of sc:
