@@ -165,6 +165,47 @@ func TestErrors(t *testing.T) {
 	if _, err := Compile(nil, Options{}); err == nil {
 		t.Error("nil profile: no error")
 	}
+	if _, err := CompileSeccomp(nil, "x86_64", Options{}); err == nil {
+		t.Error("nil seccomp: no error")
+	}
+	r := resolved(base(func(*schema.ResolvedSeccomp) {}))
+	r.Target.Arch = ""
+	if _, err := Compile(r, Options{}); err == nil || !strings.Contains(err.Error(), "target architecture") {
+		t.Errorf("no target arch: err = %v", err)
+	}
+	if err := Verify(nil, nil); err == nil {
+		t.Error("verify nil program: no error")
+	}
+	// A program that is not the IR's must fail verification.
+	p, err := CompileSeccomp(base(func(*schema.ResolvedSeccomp) {}), "x86_64", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := *p
+	bad.Instructions = []plan.Instruction{{Code: bpf.RetK, K: RetAllow}}
+	if err := Verify(nil, &bad); err == nil || !strings.Contains(err.Error(), "IR says") {
+		t.Errorf("verify of an allow-all program against a deny-by-default IR: err = %v", err)
+	}
+	if _, _, err := Run([]plan.Instruction{{Code: bpf.LdAbsW, K: 3}}, SeccompData{}); err == nil {
+		t.Error("run of an invalid program: no error")
+	}
+	if got := CacheableSyscalls([]plan.Instruction{{Code: bpf.LdAbsW}}, systab.NativeArch()); got != nil {
+		t.Errorf("cacheable syscalls of an invalid program = %v", got)
+	}
+	if _, err := Decode([]byte{1, 2, 3}); err == nil {
+		t.Error("decode of 3 bytes: no error")
+	}
+	// Disassembling garbage must not panic.
+	_ = Disassemble([]plan.Instruction{{Code: bpf.JeqK, Jt: 200, Jf: 9}, {Code: bpf.JmpA, K: 1 << 30}, {Code: 0xffff}}, []string{"x86_64", "nonsense"})
+}
+
+func TestEmptyProfile(t *testing.T) {
+	for _, def := range []string{"SCMP_ACT_ALLOW", "SCMP_ACT_KILL_PROCESS"} {
+		s := &schema.ResolvedSeccomp{DefaultAction: def, Architectures: []string{"SCMP_ARCH_X86", "SCMP_ARCH_X32"}}
+		if !differential(t, s, "SCMP_ARCH_X86_64") {
+			t.Fatalf("%s: refused", def)
+		}
+	}
 }
 
 func TestDeterministic(t *testing.T) {

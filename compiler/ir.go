@@ -214,6 +214,9 @@ func Targets(s *schema.ResolvedSeccomp, native string) ([]systab.Arch, error) {
 // BuildIR applies runc's and libseccomp's rule semantics to s for every
 // target architecture.
 func BuildIR(s *schema.ResolvedSeccomp, native string) (*IR, error) {
+	if s == nil {
+		return nil, fmt.Errorf("build IR: no seccomp profile")
+	}
 	targets, err := Targets(s, native)
 	if err != nil {
 		return nil, err
