@@ -225,10 +225,10 @@ type mismatch struct {
 //
 // With alt set (the fuzz test: libseccomp's program for s in its other
 // layout), a difference where libseccomp is at fault is logged as a
-// libseccomp defect instead of failing: where libseccomp's two layouts
-// disagree and the candidate agrees with the other one, or where libseccomp
-// contradicts its own documented semantics and the candidate follows them
-// (documented). The curated profiles run without alt, so they must stay
+// libseccomp defect instead of failing: where libseccomp contradicts its own
+// documented semantics and the candidate follows them (documented), or,
+// where those leave the verdict open, libseccomp's two layouts disagree and
+// the candidate agrees with the other one. The curated profiles run without alt, so they must stay
 // clear of libseccomp's defects.
 func differential(t testing.TB, s *schema.ResolvedSeccomp, native string, oracle []plan.Instruction, cand candidate, alt []plan.Instruction) int {
 	t.Helper()
@@ -272,14 +272,17 @@ func differential(t testing.TB, s *schema.ResolvedSeccomp, native string, oracle
 				if err != nil {
 					t.Fatalf("libseccomp's other layout on %s: %v", describeInput(pa, in), err)
 				}
-				if a.ret == c.ret {
-					excused = append(excused, fmt.Sprintf("%s: libseccomp's layouts disagree (%s, %s), %s %s%s",
-						describeInput(pa, in), fmtAction(o.ret), fmtAction(a.ret), cand.name, fmtAction(c.ret), rulesFor(s, pa, in.nr)))
-					return
-				}
-				if want, ok := documented(s, native, pa, in); ok && want == c.ret {
+				// The documented verdict, where there is one, decides;
+				// else libseccomp's other layout.
+				want, ok := documented(s, native, pa, in)
+				switch {
+				case ok && want == c.ret:
 					excused = append(excused, fmt.Sprintf("%s: libseccomp %s, documented semantics and %s %s%s",
 						describeInput(pa, in), fmtAction(o.ret), cand.name, fmtAction(c.ret), rulesFor(s, pa, in.nr)))
+					return
+				case !ok && a.ret == c.ret:
+					excused = append(excused, fmt.Sprintf("%s: libseccomp's layouts disagree (%s, %s), %s %s%s",
+						describeInput(pa, in), fmtAction(o.ret), fmtAction(a.ret), cand.name, fmtAction(c.ret), rulesFor(s, pa, in.nr)))
 					return
 				}
 			}
