@@ -119,7 +119,14 @@ func Disassemble(prog []plan.Instruction, archs []string) string {
 			}
 			if s.acc == accNr && !s.mixed && s.arch != 0 && in.Code&bpf.SrcX == 0 {
 				if n := nameOf(s.arch, in.K); n != "" {
-					notes[pc] = n
+					switch in.Code {
+					case bpf.JgeK:
+						notes[pc] = "nr >= " + n
+					case bpf.JgtK:
+						notes[pc] = "nr > " + n
+					default:
+						notes[pc] = n
+					}
 				}
 			}
 			flow(pc+1+int(in.Jt), t)
