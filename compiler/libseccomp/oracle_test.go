@@ -183,7 +183,7 @@ func newOracleFilter(s *schema.ResolvedSeccomp, native string, opt optimize) (*l
 	level := int(opt)
 	if opt == optimizeAsRunc {
 		level = 1
-		if rules(s) > 32 {
+		if ruleCount(s) > 32 {
 			level = 2
 		}
 	}
@@ -247,8 +247,8 @@ func newOracleFilter(s *schema.ResolvedSeccomp, native string, opt optimize) (*l
 	return f, nil
 }
 
-// rules counts s's rules as runc counts them, one per name.
-func rules(s *schema.ResolvedSeccomp) int {
+// ruleCount counts s's rules as runc counts them, one per name.
+func ruleCount(s *schema.ResolvedSeccomp) int {
 	n := 0
 	for _, r := range s.Syscalls {
 		n += len(r.Names)

@@ -133,7 +133,7 @@ func FuzzDifferential(f *testing.F) {
 			t.Fatalf("libseccomp builds the profile in one layout but not the other: %v", err)
 		}
 		oracle, alt := prio, tree
-		if rules(p.s) > 32 { // runc's choice, as optimizeAsRunc makes it
+		if ruleCount(p.s) > 32 { // runc's choice, as optimizeAsRunc makes it
 			oracle, alt = tree, prio
 		}
 		for _, opts := range []compiler.Options{{}, {NoOptimize: true}} {
