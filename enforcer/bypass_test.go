@@ -55,7 +55,7 @@ func TestBypassAttemptsAnsweredAsTheFilterSays(t *testing.T) {
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			defer requireClean(t, "")
-			o := run(t, p, []string{prog, tc.mode}, enforcer.Options{})
+			o := runKilled(t, p, []string{prog, tc.mode}, enforcer.Options{})
 			if o.err != nil {
 				t.Fatal(o.err)
 			}

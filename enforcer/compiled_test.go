@@ -97,7 +97,7 @@ func TestBypassAgainstTheCompiler(t *testing.T) {
 				t.Run(tc.mode, func(t *testing.T) {
 					defer requireClean(t, "")
 					t.Logf("compiler decides %#x", tc.action)
-					o := run(t, p, []string{prog, tc.mode}, enforcer.Options{})
+					o := runKilled(t, p, []string{prog, tc.mode}, enforcer.Options{})
 					if o.err != nil {
 						t.Fatal(o.err)
 					}

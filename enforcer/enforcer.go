@@ -533,6 +533,11 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 		defer t.Stop()
 		tick = t.C
 	}
+	if r.cg != nil {
+		// While the target runs, off the launch path: remove what an
+		// earlier, killed supervisor could not.
+		cgroups.Sweep(r.o.CgroupMount)
+	}
 	var ei exitInfo
 wait:
 	for {

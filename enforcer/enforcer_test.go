@@ -153,7 +153,7 @@ func TestSeccompKillIsReported(t *testing.T) {
 	p.Seccomp = filter(t, retAllow, retKillProcess, unix.SYS_MKDIR, unix.SYS_MKDIRAT)
 	defer requireClean(t, "")
 	dir := filepath.Join(t.TempDir(), "never")
-	o := run(t, p, []string{busybox, "mkdir", dir}, enforcer.Options{})
+	o := runKilled(t, p, []string{busybox, "mkdir", dir}, enforcer.Options{})
 	if o.err != nil {
 		t.Fatal(o.err)
 	}
@@ -188,7 +188,7 @@ func TestStrictFilterAllowsOnlyWhatTheTargetNeeds(t *testing.T) {
 	}
 	// Without execve nothing can start: the filter is the very last step.
 	p.Seccomp = filter(t, retKillProcess, retAllow, allowed[1:]...)
-	o = run(t, p, []string{busybox, "true"}, enforcer.Options{})
+	o = runKilled(t, p, []string{busybox, "true"}, enforcer.Options{})
 	if o.err != nil {
 		t.Fatal(o.err)
 	}

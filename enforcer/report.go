@@ -14,15 +14,20 @@ import (
 
 // kmsgTail reads the kernel log from the point where it was opened. A
 // seccomp kill leaves an audit record there (type=1326 AUDIT_SECCOMP,
-// logged for kill actions by default: seccomp(2) actions_logged) naming
-// the syscall, the arch and whether it came through the compat entry.
+// logged for kill actions by default: seccomp(2) actions_logged, and
+// printed to the log by kauditd when no audit daemon runs) naming the
+// syscall, the arch and whether it came through the compat entry.
 // /proc/PID/syscall cannot: by the time the zombie can be inspected the
 // task is no longer in a syscall and the file says -1.
+//
+// The log is subject to printk's rate limit (kernel.printk_ratelimit_burst
+// records per kernel.printk_ratelimit seconds, 10 per 5 by default, shared
+// by the whole machine) and to kernel.dmesg_restrict; a record it drops
+// makes the report say the syscall is unknown, never guess.
 type kmsgTail struct{ fd int }
 
 // openKmsg positions a reader at the end of the log, so only records
-// written after the target started can match. Reading /dev/kmsg needs
-// CAP_SYSLOG when dmesg_restrict is set; without it reports say less.
+// written after the target started can match.
 func openKmsg() *kmsgTail {
 	fd, err := unix.Open("/dev/kmsg", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -51,7 +56,7 @@ func (k *kmsgTail) seccompRecord(pid int) (map[string]string, bool) {
 	}
 	want := []byte(" pid=" + strconv.Itoa(pid) + " ")
 	buf := make([]byte, 8192)
-	deadline := time.Now().Add(250 * time.Millisecond)
+	deadline := time.Now().Add(500 * time.Millisecond)
 	for {
 		for {
 			n, err := unix.Read(k.fd, buf)
@@ -101,7 +106,7 @@ var auditArchName = map[uint64]string{
 func seccompReport(k *kmsgTail, pid int) string {
 	rec, ok := k.seccompRecord(pid)
 	if !ok {
-		return "killed by seccomp (SIGSYS); the syscall is not known: no audit record readable in /dev/kmsg"
+		return "killed by seccomp (SIGSYS); the syscall is not known: no audit record in /dev/kmsg (unreadable, or dropped by printk's rate limit)"
 	}
 	nr, err := strconv.ParseInt(rec["syscall"], 10, 64)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/profilec/profilec/enforcer"
+	"github.com/profilec/profilec/enforcer/cgroups"
 	"github.com/profilec/profilec/internal/testenv"
 )
 
@@ -54,7 +55,13 @@ func TestSignalsReachTheTarget(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() {
+		// A supervisor killed here cannot remove its cgroup: sweep it.
+		if cmd.Process.Kill() == nil {
+			cmd.Wait()
+			cgroups.Sweep("")
+		}
+	})
 	lines := make(chan string, 16)
 	go func() {
 		sc := bufio.NewScanner(out)

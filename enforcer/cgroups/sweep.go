@@ -1,0 +1,61 @@
+package cgroups
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Sweep removes the cgroups a previous profilec left behind when it was
+// killed before it could clean up (SIGKILL, OOM, power loss of the
+// supervisor only): empty directories under profilec/ whose creator
+// (the pid their name starts with) no longer exists. A live creator's
+// cgroups are never touched, even when empty: it may be about to use
+// them. It returns what it removed and ignores what it cannot remove.
+func Sweep(mount string) []string {
+	if mount == "" {
+		mount = DefaultMount
+	}
+	var parents []string
+	if isCgroup2(mount) {
+		parents = []string{filepath.Join(mount, Parent)}
+	} else {
+		parents, _ = filepath.Glob(filepath.Join(mount, "*", Parent))
+	}
+	var removed []string
+	for _, parent := range parents {
+		ents, err := os.ReadDir(parent)
+		if err != nil {
+			continue
+		}
+		for _, e := range ents {
+			if !e.IsDir() {
+				continue
+			}
+			pidStr, _, ok := strings.Cut(e.Name(), "-")
+			pid, err := strconv.Atoi(pidStr)
+			if !ok || err != nil || pid <= 0 {
+				continue
+			}
+			if unix.Kill(pid, 0) != unix.ESRCH {
+				continue // creator alive (or not ours to judge)
+			}
+			dir := filepath.Join(parent, e.Name())
+			if pids, err := readPids(dir); err != nil || len(pids) > 0 {
+				continue
+			}
+			if unix.Rmdir(dir) == nil {
+				removed = append(removed, dir)
+			}
+		}
+	}
+	return removed
+}
+
+func isCgroup2(path string) bool {
+	var st unix.Statfs_t
+	return unix.Statfs(path, &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC
+}
