@@ -171,6 +171,17 @@ func (l *locator) inSource(file, path string) (schema.Pos, bool) {
 		doc = parseSource(file)
 		l.docs[file] = doc
 	}
+	// A bare Docker seccomp file is the seccomp section itself.
+	if isDockerJSON(doc) {
+		if path == "seccomp" {
+			return schema.Pos{File: file, Line: doc.Line, Col: doc.Column}, true
+		}
+		rest, ok := strings.CutPrefix(path, "seccomp.")
+		if !ok {
+			return schema.Pos{}, false
+		}
+		path = rest
+	}
 	n := doc
 	var key *yaml.Node
 	for _, k := range strings.Split(path, ".") {
@@ -197,6 +208,24 @@ func (l *locator) inSource(file, path string) (schema.Pos, bool) {
 		at = n
 	}
 	return schema.Pos{File: file, Line: at.Line, Col: at.Column}, true
+}
+
+// isDockerJSON reports whether doc is a Docker seccomp profile rather than
+// a profilec one: defaultAction at the top, no seccomp section.
+func isDockerJSON(doc *yaml.Node) bool {
+	if doc == nil || doc.Kind != yaml.MappingNode {
+		return false
+	}
+	var action, seccomp bool
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		switch doc.Content[i].Value {
+		case "defaultAction":
+			action = true
+		case "seccomp":
+			seccomp = true
+		}
+	}
+	return action && !seccomp
 }
 
 // parseSource reads a profile file as a YAML node tree, nil when it
