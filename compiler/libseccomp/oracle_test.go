@@ -152,7 +152,7 @@ func newOracleFilter(s *schema.ResolvedSeccomp, native string, opt optimize) (*l
 			f.Release()
 		}
 	}()
-	host, err := lsc.GetNativeArch()
+	hostArch, err := lsc.GetNativeArch()
 	if err != nil {
 		return nil, fmt.Errorf("get native arch: %w", err)
 	}
@@ -162,7 +162,7 @@ func newOracleFilter(s *schema.ResolvedSeccomp, native string, opt optimize) (*l
 		if err != nil {
 			return nil, err
 		}
-		if a == host {
+		if a == hostArch {
 			keepHost = true
 		}
 		if err := f.AddArch(a); err != nil {
@@ -170,8 +170,8 @@ func newOracleFilter(s *schema.ResolvedSeccomp, native string, opt optimize) (*l
 		}
 	}
 	if !keepHost {
-		if err := f.RemoveArch(host); err != nil {
-			return nil, fmt.Errorf("remove arch %s: %w", host, err)
+		if err := f.RemoveArch(hostArch); err != nil {
+			return nil, fmt.Errorf("remove arch %s: %w", hostArch, err)
 		}
 	}
 	if err := f.SetBadArchAction(lsc.ActKillProcess); err != nil {

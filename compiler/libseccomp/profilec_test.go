@@ -3,12 +3,12 @@
 package libseccomp
 
 import (
-	"github.com/profilec/profilec/compiler/plan"
-	"github.com/profilec/profilec/schema"
 	"strings"
 	"testing"
 
 	"github.com/profilec/profilec/compiler"
+	"github.com/profilec/profilec/compiler/plan"
+	"github.com/profilec/profilec/schema"
 )
 
 // compileProfilec compiles s with profilec's compiler as the candidate,
