@@ -64,6 +64,7 @@ func ResolvedToDocker(r *schema.Resolved) ([]byte, []Note, error) {
 	}
 	var ns notes
 	ns.add("seccomp", "conditions (includes/excludes) and extends were resolved for %s", targetString(r.Target))
+	runcNeeds(r, &ns)
 	add := r.Capabilities.Bounding
 	if sameSet(add, allCaps()) {
 		add = []string{"ALL"}

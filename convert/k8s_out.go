@@ -105,6 +105,9 @@ func ToK8s(r *schema.Resolved, o K8sOptions) (*K8s, []Note, error) {
 	}
 	var ns notes
 	ns.add("", "conditions (includes/excludes) and extends were resolved for %s", targetString(r.Target))
+	// Kubernetes runtimes start containers with runc or crun, which make
+	// syscalls of their own after installing the filter.
+	runcNeeds(r, &ns)
 	name := o.Name
 	if name == "" {
 		name = objectName(r.Name)

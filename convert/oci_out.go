@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -62,6 +63,9 @@ func ToOCI(r *schema.Resolved, o OCIOptions) ([]byte, []Note, error) {
 		linux.Seccomp = ociSeccomp(&r.Seccomp)
 	} else {
 		ns.add("seccomp", "the profile has no seccomp section: the config installs no filter")
+	}
+	if r.Seccomp.Enabled {
+		runcNeeds(r, &ns)
 	}
 	res, err := ociResources(&r.Cgroups, &ns)
 	if err != nil {
@@ -355,3 +359,71 @@ func devptsOptions(userns bool) []string {
 
 // allCaps is every capability this build knows, canonical names.
 func allCaps() []string { return systab.CapabilityNames() }
+
+// runcAfterFilter are the syscalls runc 1.1 makes after installing the
+// container's filter, found on x86_64 by denying each in turn, plus those
+// the Go runtime in runc's init may make at any moment (futex, signals,
+// memory), whose absence crashes runc only now and then. With
+// noNewPrivileges runc installs the filter just before execve and only
+// closes its descriptors after it; without, it installs the filter before
+// dropping privileges, so setting up the user and capabilities comes after
+// it too. profilec exec installs the filter as its very last step, so under
+// profilec only execve is needed.
+var runcAfterFilter = func() map[bool][]string {
+	goRuntime := []string{"exit_group", "futex", "getpid", "gettid", "madvise", "mmap", "munmap", "nanosleep",
+		"rt_sigprocmask", "rt_sigreturn", "sched_yield", "sigaltstack", "tgkill"}
+	withNNP := append([]string{"close", "execve", "fstatfs", "getdents64", "openat", "write"}, goRuntime...)
+	withoutNNP := append([]string{"capget", "capset", "chdir", "close", "execve", "faccessat", "fstat", "fstatfs",
+		"getcwd", "getdents64", "getppid", "newfstatat", "openat", "readlinkat", "setgid", "setgroups", "setuid",
+		"statx", "write"}, goRuntime...)
+	sort.Strings(withNNP)
+	sort.Strings(withoutNNP)
+	return map[bool][]string{true: withNNP, false: withoutNNP}
+}()
+
+// runcNeeds notes the syscalls runc needs after installing the filter that
+// the filter does not allow: a profile that runs under profilec exec can
+// stop runc from starting the container at all.
+func runcNeeds(r *schema.Resolved, ns *notes) {
+	var missing []string
+	for _, name := range runcAfterFilter[r.NoNewPrivileges] {
+		if !allows(&r.Seccomp, name) {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	when := "just before execve"
+	if !r.NoNewPrivileges {
+		when = "before it sets up the user and capabilities (noNewPrivileges is false)"
+	}
+	ns.add("seccomp", "runc installs the filter %s and then needs %s, which the filter does not allow: runc would fail to start the container (profilec exec needs only execve). Allow them, or extend docker-default", when, strings.Join(missing, ", "))
+}
+
+// allows reports whether the filter surely allows a call of name with any
+// arguments: an unconditional ALLOW or LOG rule and no other unconditional
+// rule for it, or no rule at all under an ALLOW or LOG default.
+func allows(s *schema.ResolvedSeccomp, name string) bool {
+	permissive := func(a string) bool { return a == "SCMP_ACT_ALLOW" || a == "SCMP_ACT_LOG" }
+	named, allowed := false, false
+	for _, r := range s.Syscalls {
+		for _, n := range r.Names {
+			if n != name {
+				continue
+			}
+			named = true
+			if len(r.Args) > 0 {
+				continue
+			}
+			if !permissive(r.Action) {
+				return false
+			}
+			allowed = true
+		}
+	}
+	if named {
+		return allowed
+	}
+	return permissive(s.DefaultAction)
+}

@@ -308,3 +308,59 @@ func TestOCIRoundTripRich(t *testing.T) {
 		}
 	}
 }
+
+// TestRuncNeedsNoteUnit: Docker's default allows everything runc needs
+// after its filter; a minimal allow-list does not, and the note names
+// exactly what is missing.
+func TestRuncNeedsNoteUnit(t *testing.T) {
+	mobyDefault := loadDockerJSON(t, dockerInputs(t)["moby-default"])
+	for _, nnp := range []bool{true, false} {
+		mobyDefault.NoNewPrivileges = &nnp
+		r := resolve(t, mobyDefault, "SCMP_ARCH_X86_64", "6.1")
+		_, notes, err := ToOCI(r, OCIOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range notes {
+			if strings.Contains(n.Msg, "runc would fail") {
+				t.Errorf("Docker's default, noNewPrivileges %v: %s", nnp, n)
+			}
+		}
+	}
+	p, err := schema.LoadBytes("m.yaml", []byte(`version: 1
+noNewPrivileges: true
+seccomp:
+  defaultAction: SCMP_ACT_ERRNO
+  syscalls:
+    - {names: [execve, close, openat, write, futex, exit_group, getpid, gettid, madvise, mmap, munmap, nanosleep, rt_sigprocmask, rt_sigreturn, sched_yield, sigaltstack, tgkill], action: SCMP_ACT_ALLOW}
+    - {names: [getdents64], action: SCMP_ACT_ALLOW, args: [{index: 2, value: 0, op: SCMP_CMP_NE}]}
+`), schema.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, notes, err := ToOCI(resolve(t, p, "SCMP_ARCH_X86_64", "6.1"), OCIOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, n := range notes {
+		if strings.Contains(n.Msg, "runc would fail") {
+			found = true
+			if !strings.Contains(n.Msg, "needs fstatfs, getdents64, which") {
+				t.Errorf("the note should name fstatfs and the argument-bound getdents64 only: %s", n)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no runc note: %v", notes)
+	}
+}
+
+func loadDockerJSON(t *testing.T, data []byte) *schema.Profile {
+	t.Helper()
+	p, err := FromDocker(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -302,5 +303,78 @@ seccomp:
 	if facts["hostname"] != "pc-userns" || facts["uid_map"] != "0 100000 65536" || facts["CapEff"] != capMask(t, r.Capabilities.Effective) ||
 		!strings.HasSuffix(facts["mkdir"], "Operation not permitted") {
 		t.Errorf("inside runc with a user namespace: %v\n%s", facts, out)
+	}
+}
+
+// TestRuncNeedsNote checks the OCI writer's warning against runc itself:
+// a deny-by-default profile allowing what the note lists starts under
+// runc, and the same profile without fstatfs gets the note naming it and
+// makes runc fail.
+func TestRuncNeedsNote(t *testing.T) {
+	runc := requireRuncHost(t)
+	tg, err := schema.DefaultTarget()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg.Arch != "SCMP_ARCH_X86_64" {
+		t.Skip("runc's syscall list was taken on x86_64")
+	}
+	run := func(drop string) ([]Note, error) {
+		p, err := schema.Load(filepath.Join("..", "testdata", "convert", "runc-minimal.yaml"), schema.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if drop != "" {
+			rule := &p.Seccomp.Syscalls[1]
+			rule.Names = slices.DeleteFunc(rule.Names, func(n string) bool { return n == drop })
+		}
+		r, err := schema.Resolve([]*schema.Profile{p}, tg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bundle := t.TempDir()
+		busyboxRootfs(t, filepath.Join(bundle, "rootfs"))
+		if err := os.Symlink("busybox", filepath.Join(bundle, "rootfs", "bin", "true")); err != nil {
+			t.Fatal(err)
+		}
+		cfg, notes, err := ToOCI(r, OCIOptions{Bundle: true, Rootfs: "rootfs", Args: []string{"/bin/true"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(bundle, "config.json"), cfg, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		root := t.TempDir()
+		id := fmt.Sprintf("profilec-convert-%d-%d", os.Getpid(), time.Now().UnixNano())
+		t.Cleanup(func() { exec.Command(runc, "--root", root, "delete", "-f", id).Run() })
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, runc, "--root", root, "run", "--bundle", bundle, id)
+		cmd.Stdin = nil // /dev/null: runc's init reads nothing
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			err = fmt.Errorf("%w: %s", err, out)
+		}
+		return notes, err
+	}
+	notes, err := run("")
+	if err != nil {
+		t.Errorf("runc refuses a profile allowing what the note lists: %v", err)
+	}
+	for _, n := range notes {
+		if strings.Contains(n.Msg, "runc would fail") {
+			t.Errorf("a note warns although runc starts: %s", n)
+		}
+	}
+	notes, err = run("fstatfs")
+	if err == nil {
+		t.Error("runc started without fstatfs; the list is stale")
+	}
+	warned := false
+	for _, n := range notes {
+		warned = warned || (strings.Contains(n.Msg, "runc would fail") && strings.Contains(n.Msg, "fstatfs"))
+	}
+	if !warned {
+		t.Errorf("no note names fstatfs: %v", notes)
 	}
 }
