@@ -14,6 +14,8 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// exec re-executes this test binary as its init stage.
+	enforcer.Main()
 	testscript.Main(m, map[string]func(){
 		"profilec": func() {
 			enforcer.Main()
