@@ -224,6 +224,9 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 	if err := r.validate(); err != nil {
 		return Result{}, stepErr("validate", err)
 	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, &StepError{Step: "start", Err: fmt.Errorf("launch interrupted: %w", err)}
+	}
 	if r.p.Cgroup != nil || r.o.Stats {
 		if err := r.fault("cgroup"); err != nil {
 			return Result{}, err
@@ -267,8 +270,11 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 	// handshake: killing the child turns every pending read into EOF.
 	stop := context.AfterFunc(ctx, func() { _ = r.cmd.Process.Kill() })
 	err := r.handshake()
-	if !stop() && err == nil {
-		err = &StepError{Step: "sync", Err: ctx.Err()}
+	if !stop() && err != nil {
+		// The context ended the launch; whatever the child's death
+		// looked like from here, that is the cause. (Had the target
+		// already started, supervise sees the context and kills it.)
+		err = &StepError{Step: "sync", Err: fmt.Errorf("launch interrupted: %w", ctx.Err())}
 	}
 	if err != nil {
 		return Result{}, err
