@@ -1,11 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"runtime/debug"
 	"slices"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +24,7 @@ func newValidateCmd(a *app) *cobra.Command {
 		policy    policyFlags
 		output    string
 		noBuiltin bool
+		listRules bool
 	)
 	c := &cobra.Command{
 		Use:   "validate PROFILE...",
@@ -44,11 +48,17 @@ validation before they do anything.`,
 		Example: `  profilec validate web.yaml
   profilec validate profiles/*.yaml --policy policy/ --data allowed.yaml
   profilec validate web.yaml --policy-set pss-restricted --output sarif > results.sarif
-  profilec validate web.yaml --policy k8s-policies/ --namespace kubernetes --output github`,
-		Args: cobra.MinimumNArgs(1),
+  profilec validate web.yaml --policy k8s-policies/ --namespace kubernetes --output github
+  profilec validate --list-rules`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !slices.Contains(policies.Formats, output) {
 				return &exitError{code: exitUsage, err: fmt.Errorf("--output %q: want one of %s", output, strings.Join(policies.Formats, ", "))}
+			}
+			if listRules {
+				return writeRules(a.stdout, output)
+			}
+			if len(args) == 0 {
+				return &exitError{code: exitUsage, err: errors.New("validate needs at least one PROFILE (see profilec validate --help)")}
 			}
 			for _, s := range policy.sets {
 				if !slices.Contains(policies.SetNames(), s) {
@@ -110,6 +120,7 @@ validation before they do anything.`,
 	f.StringArrayVar(&policy.sets, "policy-set", nil, "also apply a built-in policy set: "+strings.Join(policies.SetNames(), ", ")+" (repeatable)")
 	f.BoolVar(&noBuiltin, "no-builtin", false, "skip the built-in safety rules (sets and organisation policies still apply)")
 	f.StringVar(&output, "output", "text", "output format: "+strings.Join(policies.Formats, ", "))
+	f.BoolVar(&listRules, "list-rules", false, "list the built-in rules and sets (as JSON with --output json) and exit")
 	addTargetFlags(c, &o)
 	return c
 }
@@ -140,4 +151,24 @@ func loadFindings(arg string, err error) []policies.Finding {
 		})
 	}
 	return fs
+}
+
+// writeRules lists the built-in rules: ids to waive, severities, sets.
+func writeRules(w io.Writer, format string) error {
+	rules := policies.Rules()
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rules)
+	}
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSEVERITY\tSET\tSUMMARY")
+	for _, r := range rules {
+		set := r.Set
+		if set == "" {
+			set = "(always)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Severity, set, r.Summary)
+	}
+	return tw.Flush()
 }
