@@ -58,11 +58,12 @@ func Detect(data []byte) (Kind, error) {
 	if len(trimmed) == 0 {
 		return KindUnknown, errors.New("detect input: the input is empty")
 	}
+	var top map[string]json.RawMessage
+	jsonErr := errors.New("not JSON")
 	if trimmed[0] == '{' {
-		var top map[string]json.RawMessage
-		if err := json.Unmarshal(trimmed, &top); err != nil {
-			return KindUnknown, fmt.Errorf("detect input: not valid JSON: %w", err)
-		}
+		jsonErr = json.Unmarshal(trimmed, &top)
+	}
+	if jsonErr == nil {
 		if k := kindOfKeys(func(key string) bool { _, ok := top[key]; return ok }, func(key string) string {
 			var s string
 			_ = json.Unmarshal(top[key], &s)
@@ -72,6 +73,8 @@ func Detect(data []byte) (Kind, error) {
 		}
 		return KindUnknown, errors.New("detect input: a JSON object that is neither a Docker seccomp profile (defaultAction, syscalls), an OCI config (ociVersion, linux), a SeccompProfile nor a profilec profile (version)")
 	}
+	// Not JSON: YAML, which also covers JSON-like flow mappings such as
+	// {version: 1}.
 	dec := yaml.NewDecoder(bytes.NewReader(trimmed))
 	kind := KindUnknown
 	for i := 0; ; i++ {
@@ -81,6 +84,9 @@ func Detect(data []byte) (Kind, error) {
 			break
 		}
 		if err != nil {
+			if trimmed[0] == '{' {
+				return KindUnknown, fmt.Errorf("detect input: not valid JSON: %w", jsonErr)
+			}
 			return KindUnknown, fmt.Errorf("detect input: not valid YAML: %w", err)
 		}
 		m := topMapping(&doc)

@@ -13,6 +13,7 @@ func TestDetect(t *testing.T) {
 	}{
 		{"profilec yaml", "version: 1\nseccomp:\n  defaultAction: allow\n", KindProfile},
 		{"profilec json", `{"version": 1, "name": "x"}`, KindProfile},
+		{"yaml flow mapping", "{version: 1, name: x}", KindProfile},
 		{"docker", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": []}`, KindDocker},
 		{"docker archMap only", `{"archMap": [], "syscalls": []}`, KindDocker},
 		{"oci linux.seccomp object", `{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"]}`, KindDocker},
