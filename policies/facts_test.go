@@ -74,8 +74,16 @@ func TestFactsDockerDefault(t *testing.T) {
 	if len(x.Allowed)+len(x.Denied)+len(x.Conditional) < 300 {
 		t.Errorf("x86_64 lists hold %d syscalls, want the whole table", len(x.Allowed)+len(x.Denied)+len(x.Conditional))
 	}
-	if got := classify(t, f.Syscalls["SCMP_ARCH_X86"], "execve"); got != "allowed" {
-		t.Errorf("i386 execve: %s", got)
+	for _, arch := range []string{"SCMP_ARCH_X86", "SCMP_ARCH_X32"} {
+		if got := classify(t, f.Syscalls[arch], "execve"); got != "allowed" {
+			t.Errorf("%s execve: %s", arch, got)
+		}
+		if got := classify(t, f.Syscalls[arch], "mount"); got != "denied" {
+			t.Errorf("%s mount: %s", arch, got)
+		}
+	}
+	if f.Native != "SCMP_ARCH_X86_64" {
+		t.Errorf("native %q", f.Native)
 	}
 	if len(f.Capabilities) != 14 || !slices.Contains(f.Capabilities, "CAP_NET_BIND_SERVICE") {
 		t.Errorf("capabilities %v, want Docker's 14", f.Capabilities)
