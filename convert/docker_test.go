@@ -1,6 +1,8 @@
 package convert
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -260,5 +262,55 @@ func TestResolvedToDockerHints(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Errorf("notes lack %q:\n%s", want, all)
 		}
+	}
+}
+
+// TestYAMLRewritesProfiles: every profile in the repository's testdata and
+// every built-in base, written by ToYAML, loads back equal. This catches a
+// field added to schema.Profile that the writer would spell wrong.
+func TestYAMLRewritesProfiles(t *testing.T) {
+	inputs := map[string][]byte{}
+	for _, dir := range []string{filepath.Join("..", "testdata", "convert"), filepath.Join("..", "testdata", "profiles")} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if k, err := Detect(data); err == nil && k == KindProfile {
+				inputs[f] = data
+			}
+		}
+	}
+	for _, name := range bases.Names() {
+		data, _ := bases.Get(name)
+		inputs["builtin:"+name] = data
+	}
+	if len(inputs) < 5 {
+		t.Fatalf("only %d profiles found", len(inputs))
+	}
+	opts := schema.Options{Bases: bases.Get}
+	loaded := 0
+	for name, data := range inputs {
+		p, err := schema.LoadBytes(name, data, opts)
+		if err != nil {
+			continue // testdata holds deliberately broken profiles too
+		}
+		loaded++
+		y, err := ToYAML(p, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := schema.LoadBytes(name+" (rewritten)", y, opts)
+		if err != nil {
+			t.Errorf("%s: the rewritten profile does not load: %v\n%s", name, err, y)
+			continue
+		}
+		if d := cmp.Diff(p, q, posFree); d != "" {
+			t.Errorf("%s: changed by rewriting (-in +out):\n%s", name, d)
+		}
+	}
+	if loaded < 5 {
+		t.Errorf("only %d of %d profiles loaded; the comparison is nearly vacuous", loaded, len(inputs))
 	}
 }
