@@ -7,8 +7,10 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/profilec/profilec/compiler"
 	"github.com/profilec/profilec/policies/bases"
 	"github.com/profilec/profilec/schema"
+	"github.com/profilec/profilec/schema/systab"
 )
 
 func loadBytes(t testing.TB, yaml string) *schema.Resolved {
@@ -198,5 +200,88 @@ func TestFactsNative(t *testing.T) {
 	}
 	if len(byID(fs)["seccomp.exec-denied"]) != 1 {
 		t.Errorf("seccomp.exec-denied did not fire: %+v", fs)
+	}
+}
+
+// TestFactsAgreeWithTheProgram runs the compiled seccomp program on every
+// syscall of every architecture of a few profiles: an allowed syscall must
+// be allowed with all-zero arguments, a denied one refused whatever its
+// arguments, and a conditional one neither allowed nor refused for all.
+func TestFactsAgreeWithTheProgram(t *testing.T) {
+	argSets := [][6]uint64{
+		{},
+		{1, 1, 1, 1, 1, 1},
+		{0x7e020000, 0x8, 0xffffffff, 0, 0, 0}, // CLONE_NEW* flags, PER_LINUX32...
+		{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)},
+	}
+	for _, yaml := range []string{
+		"version: 1\nextends: docker-default\n",
+		"version: 1\nextends: default\n",
+		"version: 1\n" + `seccomp:
+  defaultAction: SCMP_ACT_ALLOW
+  architectures: [x86_64, x86]
+  syscalls:
+    - names: [mount, ptrace]
+      action: SCMP_ACT_KILL_PROCESS
+    - names: [socket]
+      action: SCMP_ACT_ERRNO
+      args: [{index: 0, value: 16, op: SCMP_CMP_EQ}]
+    - names: [openat]
+      action: SCMP_ACT_NOTIFY
+`,
+	} {
+		r := loadBytes(t, yaml)
+		f, err := ComputeFacts(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := compiler.CompileSeccomp(&r.Seccomp, r.Target.Arch, compiler.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs := func(arch systab.Arch, name string, args [6]uint64) int {
+			nr, ok := systab.SyscallNumber(arch.Name, name)
+			if !ok {
+				t.Fatalf("%s has no %s", arch.Name, name)
+			}
+			action, _, err := compiler.Run(p.Instructions, compiler.SeccompData{Nr: int32(nr), Arch: arch.Audit, Args: args})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return outcome(action)
+		}
+		checked := 0
+		for archName, sf := range f.Syscalls {
+			arch, _ := systab.LookupArch(archName)
+			for _, name := range sf.Allowed {
+				if runs(arch, name, [6]uint64{}) != 1 {
+					t.Errorf("%s %s: allowed in the facts, refused with zero arguments", archName, name)
+				}
+				checked++
+			}
+			for _, name := range sf.Denied {
+				for _, args := range argSets {
+					if runs(arch, name, args) != 0 {
+						t.Errorf("%s %s: denied in the facts, let through with %x", archName, name, args)
+					}
+				}
+				checked++
+			}
+			for _, name := range sf.Conditional {
+				allowedAll := true
+				for _, args := range argSets {
+					if runs(arch, name, args) != 1 {
+						allowedAll = false
+					}
+				}
+				if allowedAll {
+					t.Errorf("%s %s: conditional in the facts, allowed for every argument tried", archName, name)
+				}
+				checked++
+			}
+		}
+		if checked < 300 {
+			t.Errorf("checked %d syscalls", checked)
+		}
 	}
 }
