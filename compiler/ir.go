@@ -212,7 +212,33 @@ func Targets(s *schema.ResolvedSeccomp, native string) ([]systab.Arch, error) {
 }
 
 // BuildIR applies runc's and libseccomp's rule semantics to s for every
-// target architecture.
+// target architecture:
+//
+//   - runc skips a rule whose action equals the default action, skips names
+//     libseccomp does not know, and turns a rule with two conditions on one
+//     argument into one rule per condition (an OR instead of an AND).
+//   - A name is applied on every target that has the syscall; on i386 the
+//     socket and SysV IPC calls also become socketcall/ipc rules on their
+//     multiplexer number (libseccomp arch-x86.c).
+//   - Per syscall, as db_rule_add does: an unconditional rule replaces the
+//     conditional ones and ignores every later rule; conditional rules
+//     accumulate, and are tried in the order libseccomp's argument tree
+//     tests them (_db_chain_lt on the first node where they differ, ties
+//     in the order added). Equal conditions with different actions are
+//     refused, as libseccomp refuses them (EEXIST).
+//   - 64-bit arches compare both halves; 32-bit arches the low half, with
+//     the value cut to it. MASKED_EQ compares (arg & mask) == (valueTwo &
+//     mask), and a MASKED_EQ with an empty mask is dropped.
+//   - On x86_64 without x32, numbers with bit 30 meet the bad-arch action
+//     except -1, which reaches the x86_64 table as libseccomp lets it.
+//
+// Known difference: where several conditional rules of one syscall overlap
+// with different actions, or overlap in ranges across the 32-bit halves,
+// libseccomp 2.5's tree merging (shared nodes keep the first rule's
+// action; a stale accumulator after a sub-level) can give a verdict no
+// single rule gives. profilec keeps the rules' documented meaning there:
+// conditions AND, rules OR, first in tree order wins. Docker's profiles do
+// not contain such rules.
 func BuildIR(s *schema.ResolvedSeccomp, native string) (*IR, error) {
 	if s == nil {
 		return nil, fmt.Errorf("build IR: no seccomp profile")
