@@ -21,6 +21,27 @@ type decoder struct {
 
 	aliasUsed   int
 	aliasBroken bool
+
+	hints map[string]string
+}
+
+// hint returns a suggestion for an unknown name of some kind, computed once
+// per name, and none once the error list is full: a file of 100,000
+// misspelt names must not cost 100,000 searches of the syscall table.
+func (d *decoder) hint(kind, name string, compute func() string) string {
+	if len(d.errs) >= maxErrors {
+		return ""
+	}
+	key := kind + "\x00" + name
+	if h, ok := d.hints[key]; ok {
+		return h
+	}
+	if d.hints == nil {
+		d.hints = map[string]string{}
+	}
+	h := compute()
+	d.hints[key] = h
+	return h
 }
 
 func (d *decoder) pos(n *yaml.Node) Pos {
@@ -155,10 +176,12 @@ func (d *decoder) fields(n *yaml.Node, path string, known []string, f func(key s
 		}
 		seen[key] = true
 		if !contains(known, key) {
-			sug := suggest(key, known, nil)
-			if sug == "" && path == "" {
-				sug = misplaced(key)
-			}
+			sug := d.hint("field:"+strings.Join(known, ","), key, func() string {
+				if sug := suggest(key, known, nil); sug != "" || path != "" {
+					return sug
+				}
+				return misplaced(key)
+			})
 			d.add(k, kp, CodeUnknownField, sug, "unknown field %q", key)
 			continue
 		}

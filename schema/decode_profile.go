@@ -186,7 +186,7 @@ func (d *decoder) seccomp(v *yaml.Node, path string) *Seccomp {
 				}
 				f, ok := canonFlag(str)
 				if !ok {
-					d.add(sn, path, CodeUnknownName, suggestWord(str, flagNames, "SECCOMP_FILTER_FLAG_"), "unknown seccomp flag %q", str)
+					d.add(sn, path, CodeUnknownName, d.hint("flag", str, func() string { return suggestWord(str, flagNames, "SECCOMP_FILTER_FLAG_") }), "unknown seccomp flag %q", str)
 					return
 				}
 				s.Flags = append(s.Flags, f)
@@ -230,7 +230,7 @@ func (d *decoder) action(v *yaml.Node, path string) string {
 	}
 	a, ok := canonAction(s)
 	if !ok {
-		d.add(sn, path, CodeUnknownName, suggestWord(s, actionNames, "SCMP_ACT_"), "unknown action %q", s)
+		d.add(sn, path, CodeUnknownName, d.hint("action", s, func() string { return suggestWord(s, actionNames, "SCMP_ACT_") }), "unknown action %q", s)
 		return ""
 	}
 	return a
@@ -266,7 +266,7 @@ func (d *decoder) errno(v *yaml.Node, path string) *uint {
 	}
 	n, ok := systab.Errno(s.Value)
 	if !ok {
-		d.add(s, path, CodeUnknownName, suggest(s.Value, systab.ErrnoNames(), strings.ToUpper), "unknown errno %q", s.Value)
+		d.add(s, path, CodeUnknownName, d.hint("errno", s.Value, func() string { return suggest(s.Value, systab.ErrnoNames(), strings.ToUpper) }), "unknown errno %q", s.Value)
 		return nil
 	}
 	u := uint(n)
@@ -280,7 +280,7 @@ func (d *decoder) arch(v *yaml.Node, path string) string {
 	}
 	a, ok := canonArch(s)
 	if !ok {
-		d.add(sn, path, CodeUnknownName, suggest(s, systab.ArchNames(), strings.ToLower), "unknown architecture %q", s)
+		d.add(sn, path, CodeUnknownName, d.hint("arch", s, func() string { return suggest(s, systab.ArchNames(), strings.ToLower) }), "unknown architecture %q", s)
 		return ""
 	}
 	return a.Name
@@ -367,7 +367,7 @@ func (d *decoder) syscallName(r *SyscallRule, v *yaml.Node, path string) {
 		return
 	}
 	if !systab.KnownSyscall(s) {
-		d.add(sn, path, CodeUnknownName, suggest(s, systab.AllSyscallNames(), nil), "unknown syscall %q (not a syscall on any architecture)", s)
+		d.add(sn, path, CodeUnknownName, d.hint("syscall", s, func() string { return suggest(s, systab.AllSyscallNames(), nil) }), "unknown syscall %q (not a syscall on any architecture)", s)
 		return
 	}
 	r.Names = append(r.Names, s)
@@ -396,7 +396,7 @@ func (d *decoder) arg(v *yaml.Node, path string) (Arg, bool) {
 			}
 			op, ok := canonOp(s)
 			if !ok {
-				d.add(sn, path, CodeUnknownName, suggestWord(s, opNames, "SCMP_CMP_"), "unknown comparison %q", s)
+				d.add(sn, path, CodeUnknownName, d.hint("op", s, func() string { return suggestWord(s, opNames, "SCMP_CMP_") }), "unknown comparison %q", s)
 				return
 			}
 			a.Op = op
@@ -435,7 +435,7 @@ func (d *decoder) filter(v *yaml.Node, path string) *Filter {
 				// any other spelling of an arch is mapped onto that.
 				a, ok := canonArch(s)
 				if !ok {
-					d.add(sn, path, CodeUnknownName, suggest(s, nativeArchNames(), strings.ToLower), "unknown architecture %q", s)
+					d.add(sn, path, CodeUnknownName, d.hint("native", s, func() string { return suggest(s, nativeArchNames(), strings.ToLower) }), "unknown architecture %q", s)
 					return
 				}
 				f.Arches = append(f.Arches, a.Native)
@@ -471,7 +471,7 @@ func (d *decoder) capability(v *yaml.Node, path string, allowAll bool) string {
 			d.add(sn, path, CodeValue, "", "ALL is only allowed in capabilities.add and capabilities.drop")
 			return ""
 		}
-		d.add(sn, path, CodeUnknownName, suggestCap(s), "unknown capability %q", s)
+		d.add(sn, path, CodeUnknownName, d.hint("cap", s, func() string { return suggestCap(s) }), "unknown capability %q", s)
 		return ""
 	}
 	return c
@@ -837,7 +837,7 @@ func (d *decoder) rlimits(v *yaml.Node, path string) map[string]Rlimit {
 		name := rlimitNorm(k.Value)
 		kp := joinPath(path, k.Value)
 		if !contains(rlimitNames, name) {
-			d.add(k, kp, CodeUnknownName, suggest(name, rlimitNames, nil), "unknown rlimit %q", k.Value)
+			d.add(k, kp, CodeUnknownName, d.hint("rlimit", name, func() string { return suggest(name, rlimitNames, nil) }), "unknown rlimit %q", k.Value)
 			continue
 		}
 		if seen[name] {

@@ -331,3 +331,28 @@ func TestHostileMaxRSS(t *testing.T) {
 		}
 	}
 }
+
+// TestManyMisspellings: suggestions are searched for at most the errors
+// that are shown, so a file of misspelt names costs no more than a file.
+func TestManyMisspellings(t *testing.T) {
+	var names []string
+	for i := 0; i < 40000; i++ {
+		names = append(names, fmt.Sprintf("fsetxat%d", i%1000))
+	}
+	doc := "version: 1\nseccomp: {defaultAction: allow, syscalls: [{action: allow, names: [" + strings.Join(names, ", ") + "]}]}\n"
+	hostile(t, "misspellings", CodeUnknownName, func() error {
+		_, err := LoadBytes("typos.yaml", []byte(doc), Options{})
+		return err
+	})
+	_, err := LoadBytes("typos.yaml", []byte(doc), Options{})
+	var list ErrorList
+	if !errors.As(err, &list) || len(list) != maxErrors+1 {
+		t.Fatalf("got %d errors, want %d shown and a summary", len(list), maxErrors)
+	}
+	if list[0].Suggestion != "fsetxattr" {
+		t.Errorf("first error suggests %q, want fsetxattr", list[0].Suggestion)
+	}
+	if last := list[maxErrors]; last.Code != CodeTooManyErrors || !strings.Contains(last.Msg, fmt.Sprint(40000-maxErrors)) {
+		t.Errorf("summary %v", last)
+	}
+}
