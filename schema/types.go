@@ -84,8 +84,9 @@ type Filter struct {
 	MinKernel string   `json:"minKernel,omitempty" yaml:"minKernel,omitempty"`
 }
 
-// Capabilities changes the inherited capability set: Drop first, then Add.
-// Names are canonical ("CAP_CHOWN") after loading; "ALL" is kept as is.
+// Capabilities changes the inherited capability set: Drop first, then Add;
+// as in Docker, Add "ALL" grants all but this profile's own drops. Names are
+// canonical ("CAP_CHOWN") after loading; "ALL" is kept as is.
 type Capabilities struct {
 	Add     []string `json:"add,omitempty" yaml:"add,omitempty"`
 	Drop    []string `json:"drop,omitempty" yaml:"drop,omitempty"`
