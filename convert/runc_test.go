@@ -36,6 +36,8 @@ const observeScript = `
 grep -E '^(CapEff|CapBnd|CapPrm|NoNewPrivs):' /proc/self/status
 echo "hostname=$(hostname)"
 if err=$(mkdir "$1/made" 2>&1); then echo mkdir=allowed; else echo "mkdir=$err"; fi
+if err=$(busybox unshare -m true 2>&1); then echo unshare=allowed; else echo "unshare=$err"; fi
+if err=$(busybox hostname other 2>&1); then echo sethostname=allowed; else echo "sethostname=$err"; fi
 grep 'Max open files' /proc/self/limits | tr -s ' '
 p=$(grep ':pids:' /proc/self/cgroup | cut -d: -f3)
 echo "pids.max=$(cat /sys/fs/cgroup/pids$p/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max)"
@@ -62,7 +64,7 @@ func busyboxRootfs(t *testing.T, dir string) {
 	if err := os.WriteFile(filepath.Join(bin, "busybox"), data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, applet := range []string{"sh", "cat", "hostname", "id", "mkdir", "grep", "cut", "tr"} {
+	for _, applet := range []string{"sh", "cat", "hostname", "id", "mkdir", "grep", "cut", "tr", "unshare"} {
 		if err := os.Symlink("busybox", filepath.Join(bin, applet)); err != nil {
 			t.Fatal(err)
 		}
@@ -215,43 +217,79 @@ func TestRuncBundleControl(t *testing.T) {
 	}
 }
 
-// TestRuncMatchesExec runs the profile under runc (exported bundle) and
+// TestRuncMatchesExec runs a profile under runc (exported bundle) and
 // under profilec's enforcer (compiled plan) and compares what the program
 // sees: the same capabilities, no_new_privs, hostname, seccomp verdict and
-// limits.
+// limits. It does so for the test profile and for the built-in default,
+// Docker's whole filter with namespaces, cgroup limits and rlimits.
 func TestRuncMatchesExec(t *testing.T) {
 	runc := requireRuncHost(t)
-	r := loadConfined(t, nil)
-	viaRunc := observed(runRunc(t, runc, writeBundle(t, r)))
-
-	p, err := compiler.Compile(r, compiler.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	var stdout, stderr bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	res, err := enforcer.Run(ctx, p, []string{"/bin/busybox", "sh", "-c", observeScript, "sh", dir},
-		enforcer.Options{Stdout: &stdout, Stderr: &stderr, Timeout: 50 * time.Second})
-	if err != nil {
-		t.Fatalf("profilec exec: %v\n%s", err, stderr.String())
-	}
-	if res.ExitCode != 0 {
-		t.Fatalf("profilec exec: exit %d (%s)\n%s\n%s", res.ExitCode, res.Report, stdout.String(), stderr.String())
-	}
-	viaExec := observed(stdout.String())
-	t.Logf("runc: %v\nprofilec exec: %v", viaRunc, viaExec)
-	for _, k := range []string{"CapEff", "CapBnd", "CapPrm", "NoNewPrivs", "hostname", "nofile", "pids.max", "memory.limit", "uid_map"} {
-		if viaRunc[k] == "" || viaRunc[k] != viaExec[k] {
-			t.Errorf("%s: runc %q, profilec exec %q", k, viaRunc[k], viaExec[k])
+	builtinDefault := func(t *testing.T) *schema.Resolved {
+		tg, err := schema.DefaultTarget()
+		if err != nil {
+			t.Fatal(err)
 		}
+		chain, err := schema.LoadChainBytes("builtin:default", mustBase(t, "default"), schema.Options{Bases: bases.Get})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := schema.Resolve(chain, tg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
 	}
-	// The directories differ (the rootfs's /tmp, the test's temp dir), the
-	// verdict must not.
-	if !strings.HasSuffix(viaRunc["mkdir"], "Operation not permitted") || !strings.HasSuffix(viaExec["mkdir"], "Operation not permitted") {
-		t.Errorf("mkdir: runc %q, profilec exec %q; both should be denied with EPERM", viaRunc["mkdir"], viaExec["mkdir"])
+	for _, c := range []struct {
+		name  string
+		load  func(*testing.T) *schema.Resolved
+		mkdir string // the end of mkdir's report under both
+	}{
+		{"confined", func(t *testing.T) *schema.Resolved { return loadConfined(t, nil) }, "Operation not permitted"},
+		{"builtin default", builtinDefault, "allowed"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := c.load(t)
+			viaRunc := observed(runRunc(t, runc, writeBundle(t, r)))
+
+			p, err := compiler.Compile(r, compiler.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			var stdout, stderr bytes.Buffer
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			res, err := enforcer.Run(ctx, p, []string{"/bin/busybox", "sh", "-c", observeScript, "sh", dir},
+				enforcer.Options{Stdout: &stdout, Stderr: &stderr, Timeout: 50 * time.Second})
+			if err != nil {
+				t.Fatalf("profilec exec: %v\n%s", err, stderr.String())
+			}
+			if res.ExitCode != 0 {
+				t.Fatalf("profilec exec: exit %d (%s)\n%s\n%s", res.ExitCode, res.Report, stdout.String(), stderr.String())
+			}
+			viaExec := observed(stdout.String())
+			t.Logf("runc: %v\nprofilec exec: %v", viaRunc, viaExec)
+			for _, k := range []string{"CapEff", "CapBnd", "CapPrm", "NoNewPrivs", "hostname", "nofile", "pids.max", "memory.limit", "uid_map", "unshare", "sethostname"} {
+				if viaRunc[k] == "" || viaRunc[k] != viaExec[k] {
+					t.Errorf("%s: runc %q, profilec exec %q", k, viaRunc[k], viaExec[k])
+				}
+			}
+			// The directories differ (the rootfs's /tmp, the test's temp
+			// dir), the verdict must not.
+			if !strings.HasSuffix(viaRunc["mkdir"], c.mkdir) || !strings.HasSuffix(viaExec["mkdir"], c.mkdir) {
+				t.Errorf("mkdir: runc %q, profilec exec %q; want both to end in %q", viaRunc["mkdir"], viaExec["mkdir"], c.mkdir)
+			}
+		})
 	}
+}
+
+func mustBase(t *testing.T, name string) []byte {
+	t.Helper()
+	data, ok := bases.Get(name)
+	if !ok {
+		t.Fatalf("no built-in base %s", name)
+	}
+	return data
 }
 
 // TestRuncBundleUserNamespace runs a bundle for a profile with a user
