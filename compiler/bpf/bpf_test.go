@@ -306,3 +306,34 @@ func TestMachineMatchesRun(t *testing.T) {
 		}
 	}
 }
+
+// TestDisassembleEveryForm lists one instruction of every class seccomp
+// allows, so no form falls through to the raw .word fallback.
+func TestDisassembleEveryForm(t *testing.T) {
+	r := []RawInsn{
+		{Code: LdAbsW, K: 0}, {Code: ClassLD | ModeLEN}, {Code: ClassLD | ModeIMM, K: 7}, {Code: ClassLD | ModeMEM, K: 2},
+		{Code: ClassLDX | ModeLEN}, {Code: ClassLDX | ModeIMM, K: 1}, {Code: ClassLDX | ModeMEM, K: 3},
+		{Code: ClassST, K: 4}, {Code: ClassSTX, K: 5},
+		{Code: ClassALU | OpAdd, K: 1}, {Code: ClassALU | OpSub | SrcX}, {Code: ClassALU | OpNeg},
+		{Code: ClassMISC | MiscTAX}, {Code: ClassMISC | MiscTXA},
+		{Code: JsetK, K: 8, Jt: 0, Jf: 1}, {Code: ClassJMP | JEQ | SrcX, Jt: 0, Jf: 0}, {Code: JmpA, K: 0},
+		{Code: ClassRET | SrcA}, {Code: RetK, K: 5},
+	}
+	if err := Validate(r); err != nil {
+		t.Fatal(err)
+	}
+	got := Disassemble(r, nil)
+	for _, want := range []string{"ld   [0]", "ld   #len", "ld   #0x7", "ld   M[2]", "ldx  #len", "ldx  #0x1", "ldx  M[3]",
+		"st   M[4]", "stx  M[5]", "add  #0x1", "sub  x", "neg", "tax", "txa", "jset #0x8, L15, L16", "jeq  x, L16, L16",
+		"ja   L17", "ret  a", "ret  #0x5"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("listing lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, ".word") {
+		t.Errorf("a valid instruction fell back to .word:\n%s", got)
+	}
+	if got := Disassemble([]RawInsn{{Code: ClassLD | 0xe0}}, nil); !strings.Contains(got, ".word") {
+		t.Errorf("unknown opcode listed as %q", got)
+	}
+}
