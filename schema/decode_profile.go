@@ -558,9 +558,12 @@ func (d *decoder) namespaces(v *yaml.Node, path string) *Namespaces {
 			u := &UTSNS{}
 			var hostNode *yaml.Node
 			en, ok := d.nsValue(v, path, utsFields, func(key string, v *yaml.Node, path string) {
-				var h string
-				h, hostNode, _ = d.str(v, path, true)
-				if hostNode != nil && (len(h) == 0 || len(h) > 64 || strings.ContainsAny(h, "/ \t\n\x00")) {
+				h, hn, ok := d.str(v, path, true)
+				hostNode = hn
+				if !ok {
+					return
+				}
+				if len(h) == 0 || len(h) > 64 || strings.ContainsAny(h, "/ \t\n\x00") {
 					d.add(hostNode, path, CodeValue, "", "hostname must be 1-64 characters without spaces or slashes")
 					return
 				}
@@ -951,8 +954,17 @@ func (d *decoder) user(v *yaml.Node, path string) *User {
 
 func (d *decoder) exception(v *yaml.Node, path string) (PolicyException, bool) {
 	var e PolicyException
+	present := map[string]bool{}
 	ok := d.fields(v, path, exceptionFields, func(key string, k, v *yaml.Node, path string) {
-		s, _, _ := d.str(v, path, key == "reason")
+		present[key] = true
+		s, sn, ok := d.str(v, path, key == "reason")
+		if !ok {
+			return
+		}
+		if strings.TrimSpace(s) == "" {
+			d.add(sn, path, CodeValue, "", "%s must not be empty", key)
+			return
+		}
 		if key == "id" {
 			e.ID = s
 		} else {
@@ -964,10 +976,10 @@ func (d *decoder) exception(v *yaml.Node, path string) (PolicyException, bool) {
 	}
 	n := d.deref(v, path)
 	e.Pos = d.pos(n)
-	if e.ID == "" {
+	if !present["id"] {
 		d.add(n, path+".id", CodeRequired, "", "id is required: the policy rule this waives")
 	}
-	if e.Reason == "" {
+	if !present["reason"] {
 		d.add(n, path+".reason", CodeRequired, "", "reason is required: say why the exception is safe")
 	}
 	return e, e.ID != "" && e.Reason != ""

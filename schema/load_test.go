@@ -52,3 +52,25 @@ func TestMisplacedFields(t *testing.T) {
 		t.Errorf("errors:\n%v\nwant:\n%s", err, strings.Join(want, "\n"))
 	}
 }
+
+// TestOneErrorPerMistake: a wrong value is reported once, not also as every
+// check that follows from it.
+func TestOneErrorPerMistake(t *testing.T) {
+	for doc, code := range map[string]string{
+		"version: 1\nnamespaces: {uts: {hostname: [a]}}\n":                                   CodeType,
+		"version: 1\nnamespaces: {uts: {hostname: ''}}\n":                                    CodeValue,
+		"version: 1\ncgroups: {io: {max: [{device: [8, 0]}]}}\n":                             CodeType,
+		"version: 1\nrlimits: {nofile: {soft: x, hard: 1}}\n":                                CodeValue,
+		"version: 1\nuser: {uid: x, gid: 1}\n":                                               CodeType,
+		"version: 1\nseccomp: {syscalls: [{names: [read], action: nope}]}\n":                 CodeUnknownName,
+		"version: 1\nseccomp: {syscalls: [{names: read, action: allow}]}\n":                  CodeType,
+		"version: 1\nnamespaces: {user: {uidMap: [{containerID: x, hostID: 1, size: 1}]}}\n": CodeType,
+		"version: 1\npolicyExceptions: [{id: [x], reason: r}]\n":                             CodeType,
+	} {
+		_, err := LoadBytes("p.yaml", []byte(doc), Options{})
+		var list ErrorList
+		if !errors.As(err, &list) || len(list) != 1 || list[0].Code != code {
+			t.Errorf("%q: %v, want one %s error", doc, err, code)
+		}
+	}
+}
