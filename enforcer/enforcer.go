@@ -9,8 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -101,6 +103,36 @@ type Result struct {
 var runSeq atomic.Uint64
 
 const execWordSize = 4096
+
+// gcPause counts the launches in flight that want the collector off, so
+// concurrent Runs restore the caller's setting only when the last ends.
+var gcPause struct {
+	sync.Mutex
+	n   int
+	old int
+}
+
+// pauseGC turns the collector off until the returned func (safe to call
+// twice) is called.
+func pauseGC() func() {
+	gcPause.Lock()
+	if gcPause.n == 0 {
+		gcPause.old = debug.SetGCPercent(-1)
+	}
+	gcPause.n++
+	gcPause.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			gcPause.Lock()
+			gcPause.n--
+			if gcPause.n == 0 {
+				debug.SetGCPercent(gcPause.old)
+			}
+			gcPause.Unlock()
+		})
+	}
+}
 
 // ForwardedSignals are relayed to the target with Options.ForwardSignals.
 // SIGURG is deliberately absent: the Go runtime uses it to preempt
@@ -255,6 +287,11 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 		r.kmsg = openKmsg()
 		defer r.kmsg.close()
 	}
+	// A collection during the launch only delays the target: the launch
+	// allocates little, and a CLI that linked a policy engine starts with
+	// a heap the collector would otherwise choose this moment to scan.
+	resumeGC := pauseGC()
+	defer resumeGC()
 	if err := r.start(); err != nil {
 		return Result{}, stepErr("start", err)
 	}
@@ -279,6 +316,7 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	resumeGC()
 	return r.supervise(ctx)
 }
 
