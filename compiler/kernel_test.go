@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/profilec/profilec/compiler/compilertest"
 	"github.com/profilec/profilec/internal/testenv"
 	"github.com/profilec/profilec/schema"
 	"github.com/profilec/profilec/schema/systab"
@@ -88,5 +89,46 @@ func TestKernelEnforcesBwrap(t *testing.T) {
 	}
 	if _, err := os.Stat(denied); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("directory exists under the filter: %v", err)
+	}
+}
+
+// TestKernelDockerDefault runs busybox under Docker's default profile as
+// compiled here: ordinary work succeeds, and unshare (denied without
+// CAP_SYS_ADMIN) fails with EPERM, the profile's default errno.
+func TestKernelDockerDefault(t *testing.T) {
+	bwrap := testenv.RequireCommand(t, "bwrap")
+	testenv.RequireFile(t, "/bin/busybox")
+	native := systab.NativeArch()
+	if native.Name == "" {
+		testenv.Skip(t, "no syscall table for this GOARCH")
+	}
+	s := compilertest.DockerDefault(native.Name, compilertest.DockerDefaultCaps(), "6.1")
+	p, err := CompileSeccomp(s, native.Name, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.CreateTemp(t.TempDir(), "filter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(Encode(p.Instructions)); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (string, error) {
+		if _, err := f.Seek(0, 0); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bwrap, append([]string{"--bind", "/", "/", "--die-with-parent", "--seccomp", "3", "/bin/busybox"}, args...)...)
+		cmd.ExtraFiles = []*os.File{f}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run("sh", "-c", "echo hello; ls / >/dev/null; cat /proc/self/status | grep -c Seccomp"); err != nil || !strings.Contains(out, "hello") {
+		t.Fatalf("ordinary commands under Docker's default: %v\n%s", err, out)
+	}
+	out, err := run("unshare", "-n", "true")
+	if err == nil || !strings.Contains(out, "Operation not permitted") {
+		t.Fatalf("unshare under Docker's default: err %v, output %q; want EPERM", err, out)
 	}
 }
