@@ -336,6 +336,10 @@ func buildArch(s *schema.ResolvedSeccomp, t systab.Arch, def uint32, acts []uint
 			for _, name := range r.Names {
 				trs, n := translate(t, name, chain)
 				for _, tr := range trs[:n] {
+					if tr.nr < lo || tr.nr > hi {
+						// Not a number this arch's calls can carry.
+						continue
+					}
 					if err := get(tr.nr, tr.name).add(t, tr.args, act, i); err != nil {
 						return nil, fmt.Errorf("build IR: rule %d (%s) on %s: %w", i, name, t.Name, err)
 					}
