@@ -51,8 +51,8 @@ and writes it as --to:
           conditions, comments and rule order are kept, and Docker's 14
           default capabilities are written out
   docker  a Docker seccomp profile (default for profilec profiles);
-          conditions are kept unless the profile extends others, which are
-          resolved for --arch and --kernel
+          extends are merged in and conditions kept, for Docker to resolve
+          when the container starts
   oci     a runtime-spec config fragment (linux.seccomp, process.capabilities,
           rlimits, noNewPrivileges, user, hostname, namespaces, id mappings,
           linux.resources); with --bundle DIR --rootfs PATH a complete
@@ -211,7 +211,7 @@ func runConvert(a *app, in string, runArgs []string, f convertFlags) error {
 			if r, err = resolved(); err != nil {
 				return err
 			}
-			out, ns, err = convert.ResolvedToDocker(r)
+			out, ns, err = convert.ChainToDocker(chain, r)
 		}
 	case "oci":
 		var r *schema.Resolved
