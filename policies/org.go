@@ -61,7 +61,7 @@ var (
 )
 
 func cachedOrgEngine(ctx context.Context, opts Options) (*orgEngine, error) {
-	key := strings.Join(opts.PolicyDirs, "\x00") + "\x01" + strings.Join(opts.Namespaces, "\x00") + "\x01" + strings.Join(opts.DataFiles, "\x00")
+	key := fmt.Sprint(opts.AllNamespaces) + "\x01" + strings.Join(opts.PolicyDirs, "\x00") + "\x01" + strings.Join(opts.Namespaces, "\x00") + "\x01" + strings.Join(opts.DataFiles, "\x00")
 	orgMu.Lock()
 	defer orgMu.Unlock()
 	if e, ok := orgCache[key]; ok {
@@ -125,15 +125,23 @@ func newOrgEngine(ctx context.Context, opts Options) (*orgEngine, error) {
 	if err != nil {
 		return nil, err
 	}
-	namespaces := uniq(opts.Namespaces)
-	if len(namespaces) == 0 {
-		namespaces = []string{"main"}
-	}
 	files := make([]string, 0, len(modules))
 	for f := range modules {
 		files = append(files, f)
 	}
 	slices.Sort(files)
+	namespaces := uniq(opts.Namespaces)
+	if opts.AllNamespaces {
+		namespaces = nil
+		for _, f := range files {
+			namespaces = append(namespaces, strings.TrimPrefix(modules[f].Package.Path.String(), "data."))
+		}
+		slices.Sort(namespaces)
+		namespaces = slices.Compact(namespaces)
+	}
+	if len(namespaces) == 0 {
+		namespaces = []string{"main"}
+	}
 
 	e := &orgEngine{exceptions: map[string]string{}}
 	var query []string

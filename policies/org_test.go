@@ -111,6 +111,18 @@ func TestOrgPolicies(t *testing.T) {
 		}
 	})
 
+	t.Run("all namespaces", func(t *testing.T) {
+		o := Options{
+			PolicyDirs:    []string{filepath.Join(orgDir, "policy"), filepath.Join(orgDir, "legacy")},
+			AllNamespaces: true,
+			Namespaces:    []string{"ignored"},
+			DataFiles:     opts.DataFiles,
+		}
+		if got := len(orgFindings(t, "new-service.yaml", o)); got != 5 {
+			t.Errorf("%d findings, want the 5 of main and legacy", got)
+		}
+	})
+
 	t.Run("two namespaces from two dirs", func(t *testing.T) {
 		o := Options{
 			PolicyDirs: []string{filepath.Join(orgDir, "policy"), filepath.Join(orgDir, "legacy")},

@@ -50,6 +50,9 @@ type Options struct {
 	// Namespaces are the Rego packages of organisation rules, as conftest's
 	// --namespace; default ["main"].
 	Namespaces []string
+	// AllNamespaces evaluates every package of the organisation policies,
+	// as conftest's --all-namespaces; Namespaces is then ignored.
+	AllNamespaces bool
 	// DataFiles are JSON or YAML documents merged into data, as conftest's
 	// --data.
 	DataFiles []string
@@ -136,7 +139,7 @@ func Validate(ctx context.Context, r *schema.Resolved, opts Options) ([]Finding,
 		if org, err = cachedOrgEngine(ctx, opts); err != nil {
 			return nil, err
 		}
-	} else if len(opts.DataFiles) > 0 || len(opts.Namespaces) > 0 {
+	} else if len(opts.DataFiles) > 0 || len(opts.Namespaces) > 0 || opts.AllNamespaces {
 		return nil, fmt.Errorf("validate profile: --data and --namespace need organisation policies (--policy DIR)")
 	}
 	for _, s := range opts.Sets {

@@ -25,6 +25,7 @@ func newValidateCmd(a *app) *cobra.Command {
 		output    string
 		noBuiltin bool
 		listRules bool
+		allNS     bool
 	)
 	c := &cobra.Command{
 		Use:   "validate PROFILE...",
@@ -65,11 +66,12 @@ validation before they do anything.`,
 					return &exitError{code: exitUsage, err: fmt.Errorf("--policy-set %q: want one of %s", s, strings.Join(policies.SetNames(), ", "))}
 				}
 			}
-			if len(policy.dirs) == 0 && (len(policy.data) > 0 || len(policy.namespaces) > 0) {
+			if len(policy.dirs) == 0 && (len(policy.data) > 0 || len(policy.namespaces) > 0 || allNS) {
 				return &exitError{code: exitUsage, err: errors.New("--data and --namespace apply to organisation policies: add --policy DIR")}
 			}
 			opts := policy.options()
 			opts.NoBuiltin = noBuiltin
+			opts.AllNamespaces = allNS
 
 			// Most of what validate allocates is OPA compiling policies,
 			// garbage within milliseconds: collecting it costs a run more
@@ -116,6 +118,7 @@ validation before they do anything.`,
 	f := c.Flags()
 	f.StringArrayVar(&policy.dirs, "policy", nil, "load organisation Rego policies from DIR (repeatable; conftest conventions)")
 	f.StringArrayVar(&policy.namespaces, "namespace", nil, "Rego package of the organisation policies (default main; repeatable)")
+	f.BoolVar(&allNS, "all-namespaces", false, "evaluate every package of the organisation policies, as conftest's --all-namespaces")
 	f.StringArrayVar(&policy.data, "data", nil, "add a JSON or YAML data FILE for the organisation policies (repeatable)")
 	f.StringArrayVar(&policy.sets, "policy-set", nil, "also apply a built-in policy set: "+strings.Join(policies.SetNames(), ", ")+" (repeatable)")
 	f.BoolVar(&noBuiltin, "no-builtin", false, "skip the built-in safety rules (sets and organisation policies still apply)")
