@@ -102,6 +102,7 @@ seccomp:
 	// The conditions are still there for Docker to resolve.
 	r, _ := schema.Resolve(chains["extends docker-default"], targets[0])
 	out, _, _ := ChainToDocker(chains["extends docker-default"], r)
+	mobyResolve(t, out) // dockerd's own parser takes it
 	if !strings.Contains(string(out), `"archMap"`) || !strings.Contains(string(out), `"includes"`) || !strings.Contains(string(out), `"minKernel"`) {
 		t.Error("the merged profile lost its conditions")
 	}
