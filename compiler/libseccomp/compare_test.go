@@ -3,19 +3,34 @@
 package libseccomp
 
 import (
+	"bytes"
+	"flag"
 	"fmt"
+	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
 
 	"github.com/profilec/profilec/compiler"
 	"github.com/profilec/profilec/compiler/compilertest"
 	"github.com/profilec/profilec/compiler/plan"
 	"github.com/profilec/profilec/schema"
 	"github.com/profilec/profilec/schema/systab"
+)
+
+// updateDoc rewrites the table in docs/benchmarks.md from this run.
+var updateDoc = flag.Bool("update-benchmarks", false, "rewrite the libseccomp comparison in docs/benchmarks.md")
+
+// The table's place in docs/benchmarks.md, which other sections share.
+const (
+	docPath  = "../../docs/benchmarks.md"
+	docBegin = "<!-- libseccomp-compare:begin -->"
+	docEnd   = "<!-- libseccomp-compare:end -->"
 )
 
 // Issue 3's performance targets against libseccomp in binary-tree mode on
@@ -197,8 +212,12 @@ func TestCompareLibseccomp(t *testing.T) {
 		compare(t, "Docker default, x86_64 + x86 + x32 (archMap)", docker, host),
 		compare(t, "testdata/compiler/diff/conditional.json (x86_64 + x86 + x32)", own, nativeOf(own)),
 	}
+	table := markdown(cs)
 	t.Logf("libseccomp %s, x86_64 syscalls 0-%d with zero arguments, instructions counted by this package's interpreter:\n%s",
-		libVersion(), benchMaxNr, markdown(cs))
+		libVersion(), benchMaxNr, table)
+	if *updateDoc {
+		writeDoc(t, table)
+	}
 	for _, c := range cs[:2] {
 		p, tr := c.profilec, c.tree
 		for _, chk := range []struct {
@@ -215,6 +234,45 @@ func TestCompareLibseccomp(t *testing.T) {
 			}
 		}
 	}
+}
+
+// writeDoc replaces what lies between the markers in docs/benchmarks.md,
+// leaving the rest of the file, other people's sections included, alone.
+func writeDoc(t *testing.T, table string) {
+	raw, err := os.ReadFile(docPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, rest, ok := bytes.Cut(raw, []byte(docBegin))
+	_, after, ok2 := bytes.Cut(rest, []byte(docEnd))
+	if !ok || !ok2 {
+		t.Fatalf("%s lacks the markers %s and %s", docPath, docBegin, docEnd)
+	}
+	var uts unix.Utsname
+	if err := unix.Uname(&uts); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	b.Write(before)
+	fmt.Fprintf(&b, "%s\nRun of %s: libseccomp %s, Linux %s, %s, %d CPUs, %s.\n%s\n%s", docBegin,
+		time.Now().UTC().Format("2006-01-02"), libVersion(), unix.ByteSliceToString(uts.Release[:]), cpuModel(), runtime.NumCPU(), runtime.Version(), table, docEnd)
+	b.Write(after)
+	if err := os.WriteFile(docPath, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func cpuModel() string {
+	raw, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
 }
 
 // TestDockerDefaultMatchesMoby checks that compilertest.DockerDefault, the
