@@ -274,9 +274,23 @@ func TestFarJumps(t *testing.T) {
 }
 
 func TestTooLong(t *testing.T) {
-	_, err := CompileSeccomp(manyRules(1500), "SCMP_ARCH_X86_64", Options{})
-	if err == nil || !strings.Contains(err.Error(), "at most 4096") {
-		t.Fatalf("err = %v, want a refusal past 4096 instructions", err)
+	// One syscall with many rules must be refused quickly, not compared
+	// pairwise.
+	one := manyRules(0)
+	for i := range 200000 {
+		one.Syscalls = append(one.Syscalls, schema.SyscallRule{Names: []string{"read"}, Action: "SCMP_ACT_ALLOW",
+			Args: []schema.Arg{{Index: 0, Op: "SCMP_CMP_EQ", Value: uint64(i)}}})
+	}
+	if _, err := CompileSeccomp(one, "SCMP_ARCH_X86_64", Options{}); err == nil || !strings.Contains(err.Error(), "4096") {
+		t.Fatalf("200000 rules on read: err = %v", err)
+	}
+	for _, n := range []int{1500, 60000} { // past the limit; far past it
+		for _, o := range []Options{{}, {NoOptimize: true}} {
+			_, err := CompileSeccomp(manyRules(n), "SCMP_ARCH_X86_64", o)
+			if err == nil || !strings.Contains(err.Error(), "4096") {
+				t.Fatalf("%d rules %+v: err = %v, want a refusal past 4096 instructions", n, o, err)
+			}
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/profilec/profilec/compiler/bpf"
 	"github.com/profilec/profilec/schema"
 	"github.com/profilec/profilec/schema/systab"
 )
@@ -315,6 +316,7 @@ func buildArch(s *schema.ResolvedSeccomp, t systab.Arch, def uint32, acts []uint
 	lo, hi := archSplit(t)
 	a := &ArchIR{Arch: t, Default: def, Lo: lo, Hi: hi}
 	byNr := make(map[uint32]int, 2*len(s.Syscalls))
+	condRules := 0
 	states := make([]sysState, 0, 2*len(s.Syscalls))
 	get := func(nr uint32, name string) *sysState {
 		i, ok := byNr[nr]
@@ -340,8 +342,13 @@ func buildArch(s *schema.ResolvedSeccomp, t systab.Arch, def uint32, acts []uint
 						// Not a number this arch's calls can carry.
 						continue
 					}
-					if err := get(tr.nr, tr.name).add(t, tr.args, act, i); err != nil {
+					st := get(tr.nr, tr.name)
+					before := len(st.conds)
+					if err := st.add(t, tr.args, act, i); err != nil {
 						return nil, fmt.Errorf("build IR: rule %d (%s) on %s: %w", i, name, t.Name, err)
+					}
+					if condRules += len(st.conds) - before; condRules > maxCondRules {
+						return nil, fmt.Errorf("build IR: more than %d conditional rules on %s: the program would exceed the kernel's %d instructions", maxCondRules, t.Name, bpf.MaxInstructions)
 					}
 				}
 			}
@@ -496,6 +503,11 @@ func (st *sysState) add(t systab.Arch, args []schema.Arg, act uint32, rule int) 
 	st.conds = append(st.conds, ArgRule{Conds: cs, Action: act, Rule: rule})
 	return nil
 }
+
+// maxCondRules bounds the distinct conditional rules of one arch: each
+// costs at least one instruction, so more cannot fit in a program, and
+// the bound keeps duplicate detection from going quadratic on huge input.
+const maxCondRules = 2 * bpf.MaxInstructions
 
 // chainKey is one node of a rule's chain in libseccomp's argument tree
 // (db.c): which argument half it loads, the comparison it makes after

@@ -42,12 +42,18 @@ func CompileSeccomp(s *schema.ResolvedSeccomp, native string, opts Options) (*Pr
 		p, err = lowerLinear(ir)
 	} else {
 		p, err = lowerTree(ir)
-		if err == nil {
-			p = bpf.Optimize(p)
-		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("compile seccomp: %w", err)
+	}
+	// The passes shrink programs by far less than this factor, so a
+	// lowering this long cannot fit; refusing now keeps huge profiles
+	// from costing optimiser time.
+	if len(p) > 16*bpf.MaxInstructions {
+		return nil, fmt.Errorf("compile seccomp: %d instructions before optimisation, the kernel accepts at most %d", len(p), bpf.MaxInstructions)
+	}
+	if !opts.NoOptimize {
+		p = bpf.Optimize(p)
 	}
 	raw, err := bpf.Assemble(p)
 	if err != nil {

@@ -85,6 +85,10 @@ func popcount(b uint8) int { return int(b&1) + int(b>>1&1) }
 // the result with seccomp's rules. It refuses programs longer than the
 // kernel's limit of 4096 instructions.
 func Assemble(p Program) ([]RawInsn, error) {
+	if len(p) > MaxInstructions {
+		// Trampolines only add instructions.
+		return nil, fmt.Errorf("assemble program: %d instructions, the kernel accepts at most %d", len(p), MaxInstructions)
+	}
 	r, err := Resolve(p)
 	if err != nil {
 		return nil, err
