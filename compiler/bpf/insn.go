@@ -115,11 +115,14 @@ func (p Program) Check() error {
 			}
 		}
 	}
+	if Class(p[len(p)-1].Code) != ClassRET {
+		return fmt.Errorf("check program: last instruction is not a return")
+	}
 	return nil
 }
 
-// Raw converts a resolved instruction list to x/net/bpf instructions so
-// the final encoding comes from its assembler.
+// toXBPF converts resolved instructions to x/net/bpf's types, so the
+// final encoding comes from its assembler rather than from ours.
 func toXBPF(r []RawInsn) ([]xbpf.Instruction, error) {
 	out := make([]xbpf.Instruction, len(r))
 	for i, in := range r {
