@@ -61,7 +61,15 @@ func checkPositioned(t *testing.T, err error) {
 	if !errors.As(err, &list) || len(list) == 0 {
 		t.Fatalf("error %v (%T) is not a non-empty ErrorList", err, err)
 	}
+	seen := map[string]bool{}
 	for _, e := range list {
+		// One mistake, one report: the same place and path twice means a
+		// check repeated what another already said.
+		key := e.Pos.String() + " " + e.Path
+		if seen[key] && e.Code != CodeTooManyErrors {
+			t.Errorf("two errors at %s: %v", key, err)
+		}
+		seen[key] = true
 		if e.Pos.File != "fuzz.yaml" || e.Pos.Line < 1 || e.Pos.Col < 1 || e.Code == "" || e.Msg == "" {
 			t.Errorf("error without a full position or code: %#v", e)
 		}
@@ -99,4 +107,86 @@ func treeShape(n *yaml.Node, level int) (depth, nodes int) {
 		nodes += k
 	}
 	return depth, nodes
+}
+
+// mutationSeeds are the example profiles FuzzMutate starts from.
+var mutationSeeds = []string{"every-field.yaml", "spellings.yaml", "chain-app.yaml", "web-server.yaml", "conditions.yaml"}
+
+// FuzzMutate replaces one node of a real profile with a value of another
+// kind or content, reaching the type checks of every field far more often
+// than byte mutations do. Invariants as FuzzLoad.
+func FuzzMutate(f *testing.F) {
+	docs := make([]*yaml.Node, len(mutationSeeds))
+	for i, name := range mutationSeeds {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", "profiles", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		docs[i] = &yaml.Node{}
+		if err := yaml.Unmarshal(b, docs[i]); err != nil {
+			f.Fatal(err)
+		}
+	}
+	for i := range mutationSeeds {
+		for k := byte(0); k < 7; k++ {
+			f.Add(byte(i), uint16(7*int(k)+3), k, "x")
+		}
+	}
+	f.Add(byte(0), uint16(40), byte(0), "-1")
+	f.Add(byte(1), uint16(90), byte(1), "18446744073709551616")
+	f.Add(byte(2), uint16(12), byte(5), "ALL")
+	f.Fuzz(func(t *testing.T, seed byte, at uint16, kind byte, value string) {
+		doc := cloneNode(docs[int(seed)%len(docs)])
+		var nodes []*yaml.Node
+		var walk func(n *yaml.Node)
+		walk = func(n *yaml.Node) {
+			nodes = append(nodes, n)
+			for _, c := range n.Content {
+				walk(c)
+			}
+		}
+		walk(doc.Content[0])
+		n := nodes[int(at)%len(nodes)]
+		switch kind % 7 {
+		case 0:
+			*n = yaml.Node{Kind: yaml.ScalarNode, Value: value}
+		case 1:
+			*n = yaml.Node{Kind: yaml.ScalarNode, Style: yaml.DoubleQuotedStyle, Tag: "!!str", Value: value}
+		case 2:
+			*n = yaml.Node{Kind: yaml.SequenceNode}
+		case 3:
+			*n = yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
+				{Kind: yaml.ScalarNode, Value: "value"}, {Kind: yaml.ScalarNode, Value: value}}}
+		case 4:
+			*n = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
+		case 5:
+			*n = yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: value}}}
+		case 6:
+			if n.Kind == yaml.ScalarNode {
+				n.Value = value
+			}
+		}
+		out, err := yaml.Marshal(doc)
+		if err != nil {
+			return // a mutation yaml.v3 cannot write is no profile
+		}
+		checkScanEstimates(t, out)
+		p, err := LoadBytes("fuzz.yaml", out, Options{MaxBytes: 1 << 20})
+		if err != nil {
+			checkPositioned(t, err)
+			return
+		}
+		if _, err := Resolve([]*Profile{p}, x86); err != nil {
+			checkPositioned(t, err)
+		}
+	})
+}
+
+func cloneNode(n *yaml.Node) *yaml.Node {
+	c := *n
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, x := range n.Content {
+		c.Content[i] = cloneNode(x)
+	}
+	return &c
 }
