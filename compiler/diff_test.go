@@ -91,6 +91,33 @@ func differential(t testing.TB, s *schema.ResolvedSeccomp, native string) bool {
 			}
 		}
 	}
+	// The kernel's action cache must serve every syscall allowed whatever
+	// its arguments: the tree keeps argument loads off their paths.
+	for _, a := range opt.IR.Arches {
+		var want []int
+		for n := int(a.Arch.NrBits); n <= systab.MaxSyscall(a.Arch.Name); n++ {
+			if !a.Claims(uint32(n)) {
+				continue
+			}
+			sc := a.Syscall(uint32(n))
+			if (sc == nil && a.Default == RetAllow) || (sc != nil && len(sc.Rules) == 0 && sc.Else.Action == RetAllow) {
+				want = append(want, n)
+			}
+		}
+		// The optimiser may prove more (a rule "arg >= 0" always holds),
+		// so the cache may serve more, but only what the IR allows.
+		got := CacheableSyscalls(opt.Instructions, a.Arch)
+		for _, n := range want {
+			if !slices.Contains(got, n) {
+				t.Fatalf("%s: the action cache does not serve nr %d, allowed whatever its arguments", a.Arch.Name, n)
+			}
+		}
+		for _, n := range got {
+			if v := opt.IR.Evaluate(SeccompData{Nr: int32(n), Arch: a.Arch.Audit}); v.Action != RetAllow {
+				t.Fatalf("%s: the action cache serves nr %d, which the IR does not allow", a.Arch.Name, n)
+			}
+		}
+	}
 	if err := Verify(s, opt); err != nil {
 		t.Fatalf("verify optimised: %v", err)
 	}
