@@ -87,7 +87,8 @@ findings contains finding("seccomp.disabled", "warn", "the profile has no seccom
 #
 # isolation_syscalls follows Docker's default profile: each syscall is allowed
 # there only to a container holding one of these capabilities (includes.caps);
-# the keyring calls, which Docker never allows, need CAP_SYS_ADMIN.
+# the keyring and obsolete calls, which Docker never allows, need
+# CAP_SYS_ADMIN, the old module calls CAP_SYS_MODULE.
 isolation_syscalls := data.profilec.tables.isolation_syscalls
 
 # Before Linux 4.8 a tracer could rewrite a traced process's syscalls after
