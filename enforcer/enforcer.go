@@ -236,6 +236,14 @@ func (r *runner) validate() error {
 			return errors.New("seccomp listenerPath is not supported by profilec exec")
 		}
 	}
+	if ns := p.Namespaces; ns.Hostname != "" && !ns.UTS {
+		// Setting it anyway would rename the host; ignoring it would run
+		// the target other than the profile says.
+		return fmt.Errorf("hostname %q needs a new UTS namespace", ns.Hostname)
+	}
+	if ns := p.Namespaces; (len(ns.UIDMap) > 0 || len(ns.GIDMap) > 0) && !ns.User {
+		return errors.New("uid/gid maps need a new user namespace")
+	}
 	r.ns = p.Namespaces
 	r.rootless = os.Geteuid() != 0
 	if r.rootless {

@@ -315,14 +315,22 @@ func TestBadInputIsAStepError(t *testing.T) {
 		argv []string
 		step string
 	}{
-		"nil plan":        {nil, []string{"true"}, "validate"},
-		"version":         {bad(func(p *plan.Plan) { p.Version = 99 }), []string{"true"}, "validate"},
-		"arch":            {bad(func(p *plan.Plan) { p.Arch = "SCMP_ARCH_AARCH64" }), []string{"true"}, "validate"},
-		"no argv":         {fullPlan(t), nil, "validate"},
-		"capability":      {bad(func(p *plan.Plan) { p.Capabilities.Bounding = []string{"CAP_NOPE"} }), []string{"true"}, "validate"},
-		"tsync":           {bad(func(p *plan.Plan) { p.Seccomp.Flags = []string{"SECCOMP_FILTER_FLAG_TSYNC"} }), []string{"true"}, "validate"},
-		"empty program":   {bad(func(p *plan.Plan) { p.Seccomp.Program = nil }), []string{"true"}, "validate"},
-		"rlimit":          {bad(func(p *plan.Plan) { p.Rlimits = []plan.Rlimit{{Name: "nofile", Soft: 10, Hard: 5}} }), []string{"true"}, "validate"},
+		"nil plan":             {nil, []string{"true"}, "validate"},
+		"version":              {bad(func(p *plan.Plan) { p.Version = 99 }), []string{"true"}, "validate"},
+		"arch":                 {bad(func(p *plan.Plan) { p.Arch = "SCMP_ARCH_AARCH64" }), []string{"true"}, "validate"},
+		"no argv":              {fullPlan(t), nil, "validate"},
+		"capability":           {bad(func(p *plan.Plan) { p.Capabilities.Bounding = []string{"CAP_NOPE"} }), []string{"true"}, "validate"},
+		"tsync":                {bad(func(p *plan.Plan) { p.Seccomp.Flags = []string{"SECCOMP_FILTER_FLAG_TSYNC"} }), []string{"true"}, "validate"},
+		"empty program":        {bad(func(p *plan.Plan) { p.Seccomp.Program = nil }), []string{"true"}, "validate"},
+		"rlimit":               {bad(func(p *plan.Plan) { p.Rlimits = []plan.Rlimit{{Name: "nofile", Soft: 10, Hard: 5}} }), []string{"true"}, "validate"},
+		"hostname without uts": {bad(func(p *plan.Plan) { p.Namespaces.UTS = false }), []string{"true"}, "validate"},
+		"maps without userns": {bad(func(p *plan.Plan) {
+			p.Namespaces.UIDMap = []plan.IDMap{{ContainerID: 0, HostID: 1000, Size: 1}}
+		}), []string{"true"}, "validate"},
+		"unmapped user in userns": {bad(func(p *plan.Plan) {
+			p.Namespaces.User = true
+			p.User = &plan.User{UID: 1000, GID: 1000}
+		}), []string{"true"}, "gid"},
 		"missing command": {fullPlan(t), []string{"/nonexistent/profilec-cmd"}, "resolve"},
 		"not in PATH":     {fullPlan(t), []string{"profilec-no-such-cmd"}, "resolve"},
 		"invalid filter":  {bad(func(p *plan.Plan) { p.Seccomp.Program = []plan.Instruction{{Code: 0xffff}} }), []string{"true"}, "seccomp"},
