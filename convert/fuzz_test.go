@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/profilec/profilec/policies/bases"
 	"github.com/profilec/profilec/schema"
 )
@@ -38,6 +40,21 @@ func FuzzImport(f *testing.F) {
 		}
 		// The strict loader may refuse it (an unknown syscall name, say),
 		// but must not panic on it.
-		_, _ = schema.LoadBytes("fuzz.yaml", y, schema.Options{Bases: bases.Get})
+		q, err := schema.LoadBytes("fuzz.yaml", y, schema.Options{Bases: bases.Get})
+		if err != nil || q.Seccomp == nil || q.Seccomp.DefaultAction == "" {
+			return
+		}
+		// What loads must come back from Docker JSON as it went in.
+		d, _, err := ToDocker(q)
+		if err != nil {
+			t.Fatalf("a loaded profile cannot be written as Docker JSON: %v", err)
+		}
+		back, err := FromDocker(d)
+		if err != nil {
+			t.Fatalf("the Docker JSON written cannot be read back: %v\n%s", err, d)
+		}
+		if diff := cmp.Diff(q.Seccomp, back.Seccomp, posFree); diff != "" {
+			t.Fatalf("changed through Docker JSON (-in +out):\n%s", diff)
+		}
 	})
 }
