@@ -393,3 +393,9 @@ func TestJSONSchemaValidatesProfiles(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONSchemaGolden pins the schema's text, so a change to the language
+// shows up in review as a diff of the schema users' editors load.
+func TestJSONSchemaGolden(t *testing.T) {
+	golden(t, filepath.Join("testdata", "profile.schema.json"), JSONSchema())
+}
