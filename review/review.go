@@ -1,0 +1,357 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/profilec/profilec/policies"
+	"github.com/profilec/profilec/schema"
+)
+
+// Options configure Review.
+type Options struct {
+	// Dir is a directory inside the git work tree; "" is the current one.
+	Dir string
+	// Base is the revision to compare with; "" means HEAD.
+	Base string
+	// Paths limit the review to these files and directories (relative to
+	// Dir). A file named here is reviewed whatever its content; others
+	// only when they look like profiles.
+	Paths []string
+	// Target is what both versions are resolved for.
+	Target schema.Target
+	// Schema configures loading (built-in bases).
+	Schema schema.Options
+	// Rater rates changes; nil means the built-in risk rules.
+	Rater *Rater
+	// Policies validate the new version of each profile.
+	Policies policies.Options
+	// NoValidate skips validation.
+	NoValidate bool
+}
+
+// FileReview is the review of one changed profile.
+type FileReview struct {
+	// File is the profile's path now (its old path when deleted), relative
+	// to the top of the work tree, as pull request annotations want it.
+	File    string `json:"file"`
+	OldFile string `json:"oldFile,omitempty"`
+	Status  string `json:"status"` // added, modified, deleted, renamed
+	// Changes are what the change lets the program do, rated.
+	Changes []Change `json:"changes"`
+	// Findings are the validation findings of the new version, including
+	// its load errors (ids schema.CODE).
+	Findings []policies.Finding `json:"findings"`
+}
+
+// Report is a review of every changed profile.
+type Report struct {
+	Base  string       `json:"base"`
+	Files []FileReview `json:"files"`
+}
+
+// Max returns the highest risk of any change in the report, "" for none.
+func (r *Report) Max() string {
+	m := ""
+	for _, f := range r.Files {
+		if x := Max(f.Changes); RiskRank(x) > RiskRank(m) {
+			m = x
+		}
+	}
+	return m
+}
+
+// Denied reports whether any new version is refused: a load error or an
+// unwaived deny.
+func (r *Report) Denied() bool {
+	for _, f := range r.Files {
+		if policies.Denied(f.Findings) {
+			return true
+		}
+	}
+	return false
+}
+
+// Review finds the profiles changed between opts.Base and the work tree
+// (committed or not) and reviews each: a semantic diff against its base
+// version, rated, and the validation findings of its new version.
+func Review(ctx context.Context, opts Options) (*Report, error) {
+	dir := opts.Dir
+	if dir == "" {
+		dir = "."
+	}
+	base := opts.Base
+	if base == "" {
+		base = "HEAD"
+	}
+	out, err := git(ctx, dir, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return nil, fmt.Errorf("find repository: %w", err)
+	}
+	top := strings.TrimSpace(string(out))
+	if _, err := git(ctx, dir, "rev-parse", "--verify", "--quiet", base+"^{commit}"); err != nil {
+		return nil, fmt.Errorf("find base revision: %q is not a commit in %s", base, top)
+	}
+	// Pathspecs are relative to dir, as the user wrote them; git prints
+	// paths relative to the top of the work tree.
+	args := []string{"diff", "--name-status", "-z", "-M", "--no-ext-diff", base, "--"}
+	args = append(args, opts.Paths...)
+	out, err = git(ctx, dir, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list changed files: %w", err)
+	}
+	changed, err := parseNameStatus(out)
+	if err != nil {
+		return nil, err
+	}
+	named, err := namedFiles(dir, top, opts.Paths)
+	if err != nil {
+		return nil, err
+	}
+
+	rater := opts.Rater
+	if rater == nil {
+		if rater, err = NewRater(nil); err != nil {
+			return nil, err
+		}
+	}
+	rep := &Report{Base: base, Files: []FileReview{}}
+	var oldTree string
+	for _, f := range changed {
+		isProfile := named[f.new] || named[f.old]
+		if !isProfile && f.new != "" {
+			isProfile = looksLikeProfile(filepath.Join(top, f.new))
+		}
+		if !isProfile && f.old != "" {
+			if oldTree == "" {
+				if oldTree, err = baseTree(ctx, top, base); err != nil {
+					return nil, err
+				}
+				defer os.RemoveAll(oldTree)
+			}
+			isProfile = looksLikeProfile(filepath.Join(oldTree, f.old))
+		}
+		if !isProfile {
+			continue
+		}
+		if f.old != "" && oldTree == "" {
+			if oldTree, err = baseTree(ctx, top, base); err != nil {
+				return nil, err
+			}
+			defer os.RemoveAll(oldTree)
+		}
+		fr, err := reviewFile(ctx, f, top, oldTree, rater, opts)
+		if err != nil {
+			return nil, err
+		}
+		rep.Files = append(rep.Files, fr)
+	}
+	slices.SortFunc(rep.Files, func(a, b FileReview) int { return strings.Compare(a.File, b.File) })
+	return rep, nil
+}
+
+func baseTree(ctx context.Context, top, base string) (string, error) {
+	dir, err := os.MkdirTemp("", "profilec-review-")
+	if err != nil {
+		return "", fmt.Errorf("extract base revision: %w", err)
+	}
+	if err := extractTree(ctx, top, base, dir); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	return dir, nil
+}
+
+// namedFiles returns the files paths name (not directories), relative to
+// top in git's spelling.
+func namedFiles(dir, top string, paths []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	absTop, err := filepath.EvalSymlinks(top)
+	if err != nil {
+		return nil, fmt.Errorf("find repository: %w", err)
+	}
+	for _, p := range paths {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			continue
+		}
+		if st, err := os.Stat(abs); err == nil && st.IsDir() {
+			continue
+		}
+		// The file may be gone (deleted since base): resolve its directory.
+		d, err := filepath.EvalSymlinks(filepath.Dir(abs))
+		if err != nil {
+			d = filepath.Dir(abs)
+		}
+		rel, err := filepath.Rel(absTop, filepath.Join(d, filepath.Base(abs)))
+		if err != nil || !filepath.IsLocal(rel) {
+			continue
+		}
+		out[filepath.ToSlash(rel)] = true
+	}
+	return out, nil
+}
+
+// profileFields are the top-level keys only a profilec profile has
+// together with version.
+var profileFields = []string{"seccomp", "capabilities", "namespaces", "cgroups", "rlimits", "noNewPrivileges", "user", "extends", "policyExceptions"}
+
+// looksLikeProfile reports whether path is a YAML file with a top-level
+// version and a profilec field, so other YAML in the repository (CI
+// workflows, Kubernetes manifests) is left alone.
+func looksLikeProfile(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml":
+	default:
+		return false
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.Size() > schema.DefaultMaxBytes {
+		return false
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return false
+	}
+	m := doc.Content[0]
+	if m.Kind != yaml.MappingNode {
+		return false
+	}
+	hasVersion, hasField := false, false
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i].Value
+		hasVersion = hasVersion || k == "version"
+		hasField = hasField || slices.Contains(profileFields, k)
+	}
+	return hasVersion && hasField
+}
+
+func reviewFile(ctx context.Context, f fileStatus, top, oldTree string, rater *Rater, opts Options) (FileReview, error) {
+	fr := FileReview{File: f.new, Status: f.status, Changes: []Change{}, Findings: []policies.Finding{}}
+	if f.status == "deleted" {
+		fr.File = f.old
+	}
+	if f.status == "renamed" {
+		fr.OldFile = f.old
+	}
+	var newR, oldR *schema.Resolved
+	if f.new != "" {
+		r, err := load(filepath.Join(top, f.new), opts)
+		if err != nil {
+			fr.Findings = loadFindings(f.new, err)
+		} else {
+			newR = r
+		}
+	}
+	if f.old != "" {
+		// A base version that does not load has nothing to compare with:
+		// the file is reviewed as new.
+		if r, err := load(filepath.Join(oldTree, f.old), opts); err == nil {
+			oldR = r
+		}
+	}
+	switch {
+	case f.status == "deleted":
+		fr.Changes = append(fr.Changes, Change{Kind: KindProfileDeleted, Subject: f.old,
+			Message: "profile deleted", Pos: schema.Pos{File: f.old, Line: 1, Col: 1}})
+	case newR == nil:
+		// Load errors are the findings; there are no semantics to compare.
+	case oldR == nil:
+		fr.Changes = append(fr.Changes, Change{Kind: KindProfileAdded, Subject: f.new,
+			Message: "new profile", Pos: schema.Pos{File: f.new, Line: 1, Col: 1}})
+	default:
+		d, err := Diff(oldR, newR)
+		if err != nil {
+			return fr, fmt.Errorf("review %s: %w", f.new, err)
+		}
+		fr.Changes = d.Changes
+	}
+	if newR != nil && !opts.NoValidate {
+		fs, err := policies.Validate(ctx, newR, opts.Policies)
+		if err != nil {
+			return fr, fmt.Errorf("review %s: %w", f.new, err)
+		}
+		fr.Findings = fs
+	}
+	if err := rater.Rate(ctx, fr.Changes); err != nil {
+		return fr, fmt.Errorf("review %s: %w", fr.File, err)
+	}
+	rel := func(p *schema.Pos) {
+		if r, err := filepath.Rel(top, p.File); err == nil && filepath.IsAbs(p.File) && filepath.IsLocal(r) {
+			p.File = filepath.ToSlash(r)
+		}
+	}
+	for i := range fr.Changes {
+		rel(&fr.Changes[i].Pos)
+	}
+	for i := range fr.Findings {
+		rel(&fr.Findings[i].Pos)
+		fr.Findings[i].Message = strings.ReplaceAll(fr.Findings[i].Message, top+string(filepath.Separator), "")
+	}
+	return fr, nil
+}
+
+func load(path string, opts Options) (*schema.Resolved, error) {
+	chain, err := schema.LoadChain(path, opts.Schema)
+	if err != nil {
+		return nil, err
+	}
+	return schema.Resolve(chain, opts.Target)
+}
+
+// loadFindings turns a load failure into deny findings, as validate
+// reports them: one per schema error (id schema.CODE), or one for the file.
+func loadFindings(file string, err error) []policies.Finding {
+	var list schema.ErrorList
+	if !errors.As(err, &list) {
+		return []policies.Finding{{ID: "schema.load", Severity: policies.SeverityDeny, Message: err.Error(),
+			Pos: schema.Pos{File: file, Line: 1, Col: 1}, Source: policies.SourceBuiltin}}
+	}
+	fs := make([]policies.Finding, 0, len(list))
+	for _, e := range list {
+		msg := e.Msg
+		if e.Suggestion != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", e.Suggestion)
+		}
+		fs = append(fs, policies.Finding{ID: "schema." + e.Code, Severity: policies.SeverityDeny, Message: msg,
+			Path: e.Path, Pos: e.Pos, Source: policies.SourceBuiltin})
+	}
+	return fs
+}
+
+// Compare is Diff as a one-file Report, rated (rater nil: the built-in
+// rules), so `profilec diff` prints what review prints. oldName and
+// newName are how the two versions are shown.
+func Compare(ctx context.Context, old, new *schema.Resolved, oldName, newName string, rater *Rater) (*Report, error) {
+	d, err := Diff(old, new)
+	if err != nil {
+		return nil, err
+	}
+	if rater == nil {
+		if rater, err = NewRater(nil); err != nil {
+			return nil, err
+		}
+	}
+	if err := rater.Rate(ctx, d.Changes); err != nil {
+		return nil, err
+	}
+	fr := FileReview{File: newName, Status: "modified", Changes: d.Changes, Findings: []policies.Finding{}}
+	if oldName != newName {
+		fr.OldFile = oldName
+	}
+	return &Report{Base: oldName, Files: []FileReview{fr}}, nil
+}
