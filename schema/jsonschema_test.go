@@ -394,8 +394,31 @@ func TestJSONSchemaValidatesProfiles(t *testing.T) {
 	}
 }
 
-// TestJSONSchemaGolden pins the schema's text, so a change to the language
-// shows up in review as a diff of the schema users' editors load.
+// TestJSONSchemaGolden pins the schema's structure, so a change to the
+// language shows up in review as a diff. Enums generated from systab's
+// tables are elided, so a new syscall in x/sys does not touch this file.
 func TestJSONSchemaGolden(t *testing.T) {
-	golden(t, filepath.Join("testdata", "profile.schema.json"), JSONSchema())
+	s := loadSchema(t)
+	var elide func(v any)
+	elide = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if e, ok := x["enum"].([]any); ok && len(e) > 40 {
+				x["enum"] = []any{"(generated from schema/systab)"}
+			}
+			for _, c := range x {
+				elide(c)
+			}
+		case []any:
+			for _, c := range x {
+				elide(c)
+			}
+		}
+	}
+	elide(s)
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, filepath.Join("testdata", "profile.schema.golden.json"), append(b, '\n'))
 }
