@@ -34,6 +34,11 @@ var Steps = []string{
 	"exec-word", "cgroup-pids", "seccomp", "execve",
 }
 
+// FaultInitKilled, as Options.Fault, SIGKILLs the init stage once it is
+// ready and before it gets to the filter and execve, as the OOM killer or
+// an operator might.
+const FaultInitKilled = "init-killed"
+
 // StepError is a confinement failure: the target never ran.
 type StepError struct {
 	Step string
@@ -66,7 +71,8 @@ type Options struct {
 	// than a CLI that links a policy engine.
 	InitPath string
 	// Fault makes the named step (one of Steps) fail as if the kernel had
-	// refused it, so tests can check that every failure is closed.
+	// refused it, so tests can check that every failure is closed; or,
+	// FaultInitKilled, kills the init stage just before execve.
 	Fault string
 }
 
@@ -455,13 +461,22 @@ func (r *runner) handshake() error {
 			return stepErr("cgroup-pids", err)
 		}
 	}
-	if err := writeMsg(r.sock, msgGo, nil); err != nil {
+	if r.o.Fault == FaultInitKilled {
+		// From outside: as pid 1 of its namespace the stage could not
+		// SIGKILL itself.
+		_ = r.cmd.Process.Signal(syscall.SIGKILL)
+		var ci childInfo
+		_ = unix.Waitid(unix.P_PID, r.cmd.Process.Pid, (*unix.Siginfo)(unsafe.Pointer(&ci)), unix.WEXITED|unix.WNOWAIT, nil)
+	} else if err := writeMsg(r.sock, msgGo, nil); err != nil {
 		return stepErr("sync", err)
 	}
 	t, p, err := readMsg(r.sock)
 	if err == io.EOF {
 		if e := atomic.LoadUint32((*uint32)(unsafe.Pointer(&r.word[0]))); e != 0 {
 			return &StepError{Step: "execve", Err: fmt.Errorf("execute %s: %w", r.argv[0], syscall.Errno(e))}
+		}
+		if how := r.diedBeforeExec(); how != "" {
+			return &StepError{Step: "execve", Err: fmt.Errorf("init stage %s before execve", how)}
 		}
 		return nil // close-on-exec fired: the target runs
 	}
@@ -490,6 +505,27 @@ func (r *runner) childFailure(t msgType, p []byte, err error) error {
 		return &StepError{Step: se.Step, Err: errors.New(se.Err)}
 	}
 	return stepErr("sync", fmt.Errorf("unexpected %v message", t))
+}
+
+// diedBeforeExec tells an EOF caused by the init stage dying (killed by
+// the OOM killer or a signal after "go") from one caused by a successful
+// execve. A process still running has exec'd; a dead one that still
+// bears the init stage's task name never did, since execve renames it.
+// It returns how the stage ended, or "" when the target ran.
+func (r *runner) diedBeforeExec() string {
+	var ci childInfo
+	err := unix.Waitid(unix.P_PID, r.cmd.Process.Pid, (*unix.Siginfo)(unsafe.Pointer(&ci)), unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+	if err != nil || ci.Pid == 0 {
+		return "" // still running: it exec'd
+	}
+	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", r.cmd.Process.Pid))
+	if err != nil || strings.TrimSpace(string(comm)) != initArgv0 {
+		return ""
+	}
+	if ci.Code == cldExited {
+		return fmt.Sprintf("exited with status %d", ci.Status)
+	}
+	return fmt.Sprintf("was killed by signal %d (%v)", ci.Status, syscall.Signal(ci.Status))
 }
 
 // reapEarly describes how a child that broke off the protocol ended.

@@ -308,6 +308,19 @@ func TestFaultAtEveryStepFailsClosed(t *testing.T) {
 	}
 }
 
+func TestInitStageKilledBeforeExec(t *testing.T) {
+	defer requireClean(t, "")
+	touched := filepath.Join(t.TempDir(), "target-ran")
+	o := run(t, fullPlan(t), []string{busybox, "touch", touched}, enforcer.Options{Fault: enforcer.FaultInitKilled})
+	var se *enforcer.StepError
+	if !errors.As(o.err, &se) || se.Step != "execve" || !strings.Contains(se.Error(), "killed by signal 9") {
+		t.Fatalf("Run = %+v, %v; want an execve step error saying the init stage was killed", o.res, o.err)
+	}
+	if _, err := os.Stat(touched); err == nil {
+		t.Error("the target ran")
+	}
+}
+
 func TestBadInputIsAStepError(t *testing.T) {
 	bad := func(f func(p *plan.Plan)) *plan.Plan { p := fullPlan(t); f(p); return p }
 	for name, tc := range map[string]struct {

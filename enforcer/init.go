@@ -71,8 +71,14 @@ func (s *initStage) step(name string, f func() error) {
 
 var errInjected = errors.New("injected fault")
 
+// initComm is the init stage's task name, NUL-terminated for PR_SET_NAME.
+var initComm = []byte(initArgv0 + "\x00")
+
 func runInit() {
 	s := &initStage{sock: fdRW(initFD)}
+	// execve replaces the name with the target's: a zombie that still
+	// bears this one died before its execve (see runner.diedBeforeExec).
+	_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&initComm[0])), 0, 0, 0)
 	// The socket must not reach the target: with close-on-exec its EOF is
 	// how the parent learns that execve succeeded.
 	if _, err := unix.FcntlInt(initFD, unix.F_SETFD, unix.FD_CLOEXEC); err != nil {
@@ -314,6 +320,7 @@ func runInit() {
 	if s.cfg.Fault == "seccomp" {
 		s.fail("seccomp", errInjected)
 	}
+
 	if haveSeccomp {
 		// Last step: the filter sees execve and nothing else of ours.
 		if _, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, flags, uintptr(unsafe.Pointer(&fprog))); e != 0 {
