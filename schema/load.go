@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -113,11 +114,28 @@ var (
 func syntaxError(file string, data []byte, err error) *Error {
 	msg := err.Error()
 	line, col := 1, 1
-	// yaml.v3 does not say where an unknown alias is; its first use is.
-	if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
+	at := func(i int) {
+		line = 1 + bytes.Count(data[:i], []byte("\n"))
+		col = 1 + utf8.RuneCount(data[bytes.LastIndexByte(data[:i], '\n')+1:i])
+	}
+	// Some yaml.v3 errors say no line; find the culprit in the bytes.
+	switch m := unknownAnchor.FindStringSubmatch(msg); {
+	case m != nil:
 		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
-			line = 1 + bytes.Count(data[:i], []byte("\n"))
-			col = 1 + i - (bytes.LastIndexByte(data[:i], '\n') + 1)
+			at(i)
+		}
+	case strings.Contains(msg, "control characters are not allowed"):
+		if i := bytes.IndexFunc(data, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f }); i >= 0 {
+			at(i)
+		}
+	case strings.Contains(msg, "UTF-8"):
+		for i := 0; i < len(data); {
+			r, n := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && n <= 1 {
+				at(i)
+				break
+			}
+			i += n
 		}
 	}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {

@@ -74,3 +74,24 @@ func TestOneErrorPerMistake(t *testing.T) {
 		}
 	}
 }
+
+// TestSyntaxErrorPositions: where yaml.v3 gives no line, the loader finds
+// the offending bytes itself.
+func TestSyntaxErrorPositions(t *testing.T) {
+	for doc, want := range map[string]string{
+		"version: 1\nname: ok\ndescription: a\x01b\n": "p.yaml:3:15",
+		"version: 1\nname: \xff\n":                    "p.yaml:2:7",
+		"version: 1\nname: é\xfe\n":                   "p.yaml:2:8",
+		"version: 1\nuser: *nobody\n":                 "p.yaml:2:7",
+	} {
+		_, err := LoadBytes("p.yaml", []byte(doc), Options{})
+		var list ErrorList
+		if !errors.As(err, &list) || len(list) != 1 || list[0].Code != CodeSyntax {
+			t.Errorf("%q: %v, want one syntax error", doc, err)
+			continue
+		}
+		if got := list[0].Pos.String(); got != want {
+			t.Errorf("%q: error at %s, want %s (%v)", doc, got, want, err)
+		}
+	}
+}
