@@ -71,7 +71,7 @@ func Detect(data []byte) (Kind, error) {
 		}); k != KindUnknown {
 			return k, nil
 		}
-		return KindUnknown, errors.New("detect input: a JSON object that is neither a Docker seccomp profile (defaultAction, syscalls), an OCI config (ociVersion, linux), a SeccompProfile nor a profilec profile (version)")
+		// A Kubernetes List (kubectl get -o json) is read below, as YAML.
 	}
 	// Not JSON: YAML, which also covers JSON-like flow mappings such as
 	// {version: 1}.
@@ -93,21 +93,23 @@ func Detect(data []byte) (Kind, error) {
 		if m == nil {
 			continue
 		}
-		has := func(key string) bool { return mappingValue(m, key) != nil }
-		str := func(key string) string {
-			if v := mappingValue(m, key); v != nil && v.Kind == yaml.ScalarNode {
-				return v.Value
+		for _, obj := range listItems(m) {
+			has := func(key string) bool { return mappingValue(obj, key) != nil }
+			str := func(key string) string {
+				if v := mappingValue(obj, key); v != nil && v.Kind == yaml.ScalarNode {
+					return v.Value
+				}
+				return ""
 			}
-			return ""
+			k := kindOfKeys(has, str)
+			if k == KindUnknown {
+				continue
+			}
+			if kind != KindUnknown && kind != k {
+				return KindUnknown, fmt.Errorf("detect input: document %d is a %s input but an earlier one is %s; convert reads one kind at a time", i+1, k, kind)
+			}
+			kind = k
 		}
-		k := kindOfKeys(has, str)
-		if k == KindUnknown {
-			continue
-		}
-		if kind != KindUnknown && kind != k {
-			return KindUnknown, fmt.Errorf("detect input: document %d is a %s input but an earlier one is %s; convert reads one kind at a time", i+1, k, kind)
-		}
-		kind = k
 	}
 	if kind == KindUnknown {
 		return KindUnknown, errors.New("detect input: neither a profilec profile (version), a SeccompProfile (apiVersion " + spoGroup + "/...), a Docker seccomp profile nor an OCI config")
@@ -153,4 +155,22 @@ func mappingValue(m *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+// listItems returns the objects of a Kubernetes List (kubectl get -o yaml
+// writes one, kind List or SeccompProfileList, holding items), or the
+// mapping itself when it is not one.
+func listItems(m *yaml.Node) []*yaml.Node {
+	kind := mappingValue(m, "kind")
+	items := mappingValue(m, "items")
+	if kind == nil || !strings.HasSuffix(kind.Value, "List") || items == nil || items.Kind != yaml.SequenceNode {
+		return []*yaml.Node{m}
+	}
+	var out []*yaml.Node
+	for _, it := range items.Content {
+		if it.Kind == yaml.MappingNode {
+			out = append(out, it)
+		}
+	}
+	return out
 }

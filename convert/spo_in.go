@@ -260,31 +260,33 @@ func readSPO(data []byte) ([]*spoDoc, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read seccompprofile: %w", err)
 		}
-		m := topMapping(&node)
-		if m == nil {
+		top := topMapping(&node)
+		if top == nil {
 			continue
 		}
-		api, kind := "", ""
-		if v := mappingValue(m, "apiVersion"); v != nil {
-			api = v.Value
+		for _, m := range listItems(top) {
+			api, kind := "", ""
+			if v := mappingValue(m, "apiVersion"); v != nil {
+				api = v.Value
+			}
+			if v := mappingValue(m, "kind"); v != nil {
+				kind = v.Value
+			}
+			if kind != "SeccompProfile" || !strings.HasPrefix(api, spoGroup+"/") {
+				// Other objects (a Namespace, a Pod) often share the file.
+				continue
+			}
+			switch strings.TrimPrefix(api, spoGroup+"/") {
+			case "v1", "v1beta1", "v1alpha1":
+			default:
+				return nil, fmt.Errorf("read seccompprofile: document %d (line %d): apiVersion %s is not one this reader knows (v1, v1beta1)", seq, m.Line, api)
+			}
+			d := &spoDoc{line: m.Line, seq: seq}
+			if err := strictNode(m, d); err != nil {
+				return nil, fmt.Errorf("read seccompprofile: document %d: %w", seq, err)
+			}
+			docs = append(docs, d)
 		}
-		if v := mappingValue(m, "kind"); v != nil {
-			kind = v.Value
-		}
-		if kind != "SeccompProfile" || !strings.HasPrefix(api, spoGroup+"/") {
-			// Other objects (a Namespace, a Pod) often share the file.
-			continue
-		}
-		switch strings.TrimPrefix(api, spoGroup+"/") {
-		case "v1", "v1beta1", "v1alpha1":
-		default:
-			return nil, fmt.Errorf("read seccompprofile: document %d (line %d): apiVersion %s is not one this reader knows (v1, v1beta1)", seq, m.Line, api)
-		}
-		d := &spoDoc{line: m.Line, seq: seq}
-		if err := strictNode(m, d); err != nil {
-			return nil, fmt.Errorf("read seccompprofile: document %d: %w", seq, err)
-		}
-		docs = append(docs, d)
 	}
 	if len(docs) == 0 {
 		return nil, fmt.Errorf("read seccompprofile: the input holds no SeccompProfile (apiVersion %s/v1beta1, kind SeccompProfile)", spoGroup)

@@ -129,3 +129,29 @@ func TestFromSPORefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestFromSPOList reads what kubectl get seccompprofiles -o json|yaml
+// writes: a List of objects with status and server-set metadata.
+func TestFromSPOList(t *testing.T) {
+	list := `{"apiVersion": "v1", "kind": "List", "items": [
+	  {"apiVersion": "security-profiles-operator.x-k8s.io/v1beta1", "kind": "SeccompProfile",
+	   "metadata": {"name": "base", "namespace": "apps", "uid": "x", "creationTimestamp": "2024-01-01T00:00:00Z"},
+	   "spec": {"disabled": false, "defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]},
+	   "status": {"status": "Installed", "localhostProfile": "operator/apps/base.json"}},
+	  {"apiVersion": "security-profiles-operator.x-k8s.io/v1beta1", "kind": "SeccompProfile",
+	   "metadata": {"name": "app", "namespace": "apps"},
+	   "spec": {"disabled": false, "baseProfileName": "base", "defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["write"], "action": "SCMP_ACT_ALLOW"}]}}
+	], "metadata": {"resourceVersion": ""}}`
+	for _, in := range []string{list, "# kubectl get sp -o yaml\n" + list} {
+		if k, err := Detect([]byte(in)); err != nil || k != KindSPO {
+			t.Fatalf("Detect = %v, %v", k, err)
+		}
+		p, _, err := FromSPO([]byte(in), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Name != "app" || len(p.Seccomp.Syscalls) != 2 || p.Seccomp.Syscalls[0].Names[0] != "read" {
+			t.Errorf("%s %+v", p.Name, p.Seccomp.Syscalls)
+		}
+	}
+}
