@@ -155,6 +155,7 @@ type sarifDriver struct {
 type sarifRule struct {
 	ID               string       `json:"id"`
 	ShortDescription sarifMessage `json:"shortDescription"`
+	HelpURI          string       `json:"helpUri,omitempty"`
 	DefaultConfig    struct {
 		Level string `json:"level"`
 	} `json:"defaultConfiguration"`
@@ -194,6 +195,9 @@ type sarifSuppression struct {
 
 const sarifSchema = "https://json.schemastore.org/sarif-2.1.0.json"
 
+// rulesHelp documents every built-in rule; code scanning links to it.
+const rulesHelp = "https://github.com/profilec/profilec/blob/main/docs/policies.md#built-in-rules"
+
 func sarifLevel(severity string) string {
 	if severity == SeverityDeny {
 		return "error"
@@ -204,11 +208,11 @@ func sarifLevel(severity string) string {
 func writeSARIF(w io.Writer, results []FileResult) error {
 	driver := sarifDriver{Name: "profilec", InformationURI: "https://github.com/profilec/profilec", Rules: []sarifRule{}}
 	index := map[string]int{}
-	addRule := func(id, severity, summary string) int {
+	addRule := func(id, severity, summary, help string) int {
 		if i, ok := index[id]; ok {
 			return i
 		}
-		r := sarifRule{ID: id, ShortDescription: sarifMessage{Text: summary}}
+		r := sarifRule{ID: id, ShortDescription: sarifMessage{Text: summary}, HelpURI: help}
 		r.DefaultConfig.Level = sarifLevel(severity)
 		index[id] = len(driver.Rules)
 		driver.Rules = append(driver.Rules, r)
@@ -221,13 +225,13 @@ func writeSARIF(w io.Writer, results []FileResult) error {
 	run := sarifRun{Results: []sarifResult{}}
 	for _, fr := range results {
 		for _, f := range fr.Findings {
-			summary := f.ID
+			summary, help := f.ID, ""
 			if r, ok := known[f.ID]; ok {
-				summary = r.Summary
+				summary, help = r.Summary, rulesHelp
 			}
 			res := sarifResult{
 				RuleID:    f.ID,
-				RuleIndex: addRule(f.ID, f.Severity, summary),
+				RuleIndex: addRule(f.ID, f.Severity, summary, help),
 				Level:     sarifLevel(f.Severity),
 				Message:   sarifMessage{Text: f.Message},
 			}

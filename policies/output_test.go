@@ -151,6 +151,9 @@ func TestWriteSARIF(t *testing.T) {
 		if get(rules[idx], "shortDescription", "text") == "" {
 			t.Errorf("rule %s: no shortDescription", id)
 		}
+		if h, _ := get(rules[idx], "helpUri").(string); !strings.HasSuffix(h, "docs/policies.md#built-in-rules") {
+			t.Errorf("rule %s: helpUri %q", id, h)
+		}
 		if l := get(r, "level"); l != "error" && l != "warning" {
 			t.Errorf("result %d: level %v", i, l)
 		}
