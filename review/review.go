@@ -290,6 +290,7 @@ func reviewFile(ctx context.Context, f fileStatus, top, oldTree string, rater *R
 	if err := rater.Rate(ctx, fr.Changes); err != nil {
 		return fr, fmt.Errorf("review %s: %w", fr.File, err)
 	}
+	sortByRisk(fr.Changes)
 	rel := func(p *schema.Pos) {
 		if r, err := filepath.Rel(top, p.File); err == nil && filepath.IsAbs(p.File) && filepath.IsLocal(r) {
 			p.File = filepath.ToSlash(r)
@@ -349,6 +350,7 @@ func Compare(ctx context.Context, old, new *schema.Resolved, oldName, newName st
 	if err := rater.Rate(ctx, d.Changes); err != nil {
 		return nil, err
 	}
+	sortByRisk(d.Changes)
 	fr := FileReview{File: newName, Status: "modified", Changes: d.Changes, Findings: []policies.Finding{}}
 	if oldName != newName {
 		fr.OldFile = oldName

@@ -218,6 +218,12 @@ func (r *Rater) Rate(ctx context.Context, changes []Change) error {
 	return nil
 }
 
+// sortByRisk puts the riskiest changes first, keeping the diff's order
+// among equals, so a reader meets what matters most first.
+func sortByRisk(cs []Change) {
+	slices.SortStableFunc(cs, func(a, b Change) int { return RiskRank(b.Risk) - RiskRank(a.Risk) })
+}
+
 // Max returns the highest risk among changes, "" for none.
 func Max(changes []Change) string {
 	m := ""
