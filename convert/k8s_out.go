@@ -128,7 +128,9 @@ func ToK8s(r *schema.Resolved, o K8sOptions) (*K8s, []Note, error) {
 		ListenerMetadata: s.ListenerMetadata,
 		Flags:            append([]string(nil), s.Flags...),
 	}
-	if s.DefaultErrnoRet != nil {
+	// Runtimes return EPERM when the errno is not given, so only another
+	// errno is lost.
+	if s.DefaultErrnoRet != nil && *s.DefaultErrnoRet != 1 {
 		ns.add("seccomp.defaultErrnoRet", "the SeccompProfile CRD has no defaultErrnoRet: the operator's profile returns EPERM by default, the Localhost file keeps %d", *s.DefaultErrnoRet)
 	}
 	for _, a := range s.Architectures {

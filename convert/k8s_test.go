@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -255,5 +256,24 @@ func TestK8sPodRich(t *testing.T) {
 	}
 	if strings.Contains(string(k.Pod), "hostname:") || !hasNote(notes, "namespaces.uts.hostname") {
 		t.Errorf("an invalid hostname must be dropped with a note:\n%s", k.Pod)
+	}
+}
+
+func TestK8sDefaultErrnoNote(t *testing.T) {
+	for _, c := range []struct {
+		errno uint
+		note  bool
+	}{{1, false}, {38, true}} {
+		p, err := FromDocker([]byte(fmt.Sprintf(`{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": %d}`, c.errno)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, notes, err := ToK8s(resolve(t, p, "SCMP_ARCH_X86_64", "6.1"), K8sOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hasNote(notes, "seccomp.defaultErrnoRet") != c.note {
+			t.Errorf("defaultErrnoRet %d: note %v, want %v", c.errno, !c.note, c.note)
+		}
 	}
 }
