@@ -508,24 +508,47 @@ func (r *runner) childFailure(t msgType, p []byte, err error) error {
 }
 
 // diedBeforeExec tells an EOF caused by the init stage dying (killed by
-// the OOM killer or a signal after "go") from one caused by a successful
-// execve. A process still running has exec'd; a dead one that still
-// bears the init stage's task name never did, since execve renames it.
-// It returns how the stage ended, or "" when the target ran.
+// the OOM killer, a signal, or the filter at execve) from one caused by a
+// successful execve, which closes the socket too. It returns how the
+// stage ended, or "" when the target ran.
+//
+// In the kernel, execve sets the new exe (set_mm_exe_file) before it
+// closes close-on-exec fds, and exit releases the mm before it closes
+// fds. So a readable /proc/PID/exe at EOF means execve happened. An
+// unreadable one means the process is exiting: once it is a zombie its
+// task name is final, and execve renames the task, so a zombie still
+// named profilec-init never exec'd.
 func (r *runner) diedBeforeExec() string {
-	var ci childInfo
-	err := unix.Waitid(unix.P_PID, r.cmd.Process.Pid, (*unix.Siginfo)(unsafe.Pointer(&ci)), unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
-	if err != nil || ci.Pid == 0 {
-		return "" // still running: it exec'd
+	pid := r.cmd.Process.Pid
+	if _, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); !errors.Is(err, unix.ENOENT) {
+		// Readable: it exec'd. Unreadable for another reason (a
+		// non-dumpable target we may not inspect): it is alive, so it
+		// exec'd too; never block on a live target here.
+		return ""
 	}
-	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", r.cmd.Process.Pid))
+	var ci childInfo
+	for {
+		err := unix.Waitid(unix.P_PID, pid, (*unix.Siginfo)(unsafe.Pointer(&ci)), unix.WEXITED|unix.WNOWAIT, nil)
+		if err != unix.EINTR {
+			if err != nil {
+				return ""
+			}
+			break
+		}
+	}
+	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 	if err != nil || strings.TrimSpace(string(comm)) != initArgv0 {
 		return ""
 	}
 	if ci.Code == cldExited {
 		return fmt.Sprintf("exited with status %d", ci.Status)
 	}
-	return fmt.Sprintf("was killed by signal %d (%v)", ci.Status, syscall.Signal(ci.Status))
+	how := fmt.Sprintf("was killed by signal %d (%v)", ci.Status, syscall.Signal(ci.Status))
+	if syscall.Signal(ci.Status) == unix.SIGSYS {
+		// The filter itself refused execve (or what execve needed).
+		how += ": " + seccompReport(r.kmsg, pid)
+	}
+	return how
 }
 
 // reapEarly describes how a child that broke off the protocol ended.
