@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -34,6 +35,14 @@ func FuzzLoad(f *testing.F) {
 		p, err := LoadBytes("fuzz.yaml", data, Options{MaxBytes: 1 << 20})
 		if err != nil {
 			checkPositioned(t, err)
+			var list ErrorList
+			errors.As(err, &list)
+			lines := yamlLines(data)
+			for _, e := range list {
+				if e.Pos.Line > lines {
+					t.Errorf("error at line %d of a %d-line input: %v", e.Pos.Line, lines, e)
+				}
+			}
 			return
 		}
 		if p == nil {
@@ -189,4 +198,24 @@ func cloneNode(n *yaml.Node) *yaml.Node {
 		c.Content[i] = cloneNode(x)
 	}
 	return &c
+}
+
+// yamlLines counts lines as yaml.v3 does: \r\n, \r, \n, NEL, LS and PS
+// each end one.
+func yamlLines(data []byte) int {
+	n := 1
+	for i := 0; i < len(data); i++ {
+		switch {
+		case data[i] == '\r':
+			if i+1 < len(data) && data[i+1] == '\n' {
+				i++
+			}
+			n++
+		case data[i] == '\n':
+			n++
+		case bytes.HasPrefix(data[i:], []byte("\u0085")), bytes.HasPrefix(data[i:], []byte("\u2028")), bytes.HasPrefix(data[i:], []byte("\u2029")):
+			n++
+		}
+	}
+	return n
 }
