@@ -508,7 +508,9 @@ func argMatches(a schema.Arg, v uint64) bool {
 	case "SCMP_CMP_GT":
 		return v > a.Value
 	case "SCMP_CMP_MASKED_EQ":
-		return v&a.Value == a.ValueTwo
+		// seccomp_rule_add(3): "the masked argument value is equal to
+		// the masked datum value"; libseccomp masks the datum too.
+		return v&a.Value == a.ValueTwo&a.Value
 	}
 	return false
 }
