@@ -166,6 +166,19 @@ func isBuiltin(file string) bool { return strings.HasPrefix(file, "builtin:") }
 // inSource finds the dotted key path in file: a scalar's value, or the key
 // of anything larger.
 func (l *locator) inSource(file, path string) (schema.Pos, bool) {
+	key, n := l.nodeAt(file, path)
+	if n == nil {
+		return schema.Pos{}, false
+	}
+	at := key
+	if n.Kind == yaml.ScalarNode || key == nil {
+		at = n
+	}
+	return schema.Pos{File: file, Line: at.Line, Col: at.Column}, true
+}
+
+// nodeAt returns the key and value nodes of the dotted key path in file.
+func (l *locator) nodeAt(file, path string) (key, n *yaml.Node) {
 	doc, ok := l.docs[file]
 	if !ok {
 		doc = parseSource(file)
@@ -174,19 +187,18 @@ func (l *locator) inSource(file, path string) (schema.Pos, bool) {
 	// A bare Docker seccomp file is the seccomp section itself.
 	if isDockerJSON(doc) {
 		if path == "seccomp" {
-			return schema.Pos{File: file, Line: doc.Line, Col: doc.Column}, true
+			return nil, doc
 		}
 		rest, ok := strings.CutPrefix(path, "seccomp.")
 		if !ok {
-			return schema.Pos{}, false
+			return nil, nil
 		}
 		path = rest
 	}
-	n := doc
-	var key *yaml.Node
+	n = doc
 	for _, k := range strings.Split(path, ".") {
 		if n == nil || n.Kind != yaml.MappingNode {
-			return schema.Pos{}, false
+			return nil, nil
 		}
 		var next *yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -200,14 +212,44 @@ func (l *locator) inSource(file, path string) (schema.Pos, bool) {
 		}
 		n = next
 	}
-	if n == nil || key == nil {
-		return schema.Pos{}, false
+	if key == nil {
+		return nil, nil
 	}
-	at := key
-	if n.Kind == yaml.ScalarNode {
-		at = n
+	return key, n
+}
+
+// locateValue locates value in the list at path, as a profile writes it
+// (SYS_ADMIN, cap_sys_admin or CAP_SYS_ADMIN for CAP_SYS_ADMIN), falling
+// back to the list itself: a capability granted by ALL has no entry of its
+// own.
+func (l *locator) locateValue(path, value string) schema.Pos {
+	if value != "" && !strings.Contains(path, "[") {
+		for i := len(l.sources) - 1; i >= 0; i-- {
+			if isBuiltin(l.sources[i]) {
+				continue
+			}
+			_, n := l.nodeAt(l.sources[i], path)
+			if n == nil || n.Kind != yaml.SequenceNode {
+				continue
+			}
+			for _, e := range n.Content {
+				if e.Kind == yaml.ScalarNode && sameName(e.Value, value) {
+					return schema.Pos{File: l.sources[i], Line: e.Line, Col: e.Column}
+				}
+			}
+		}
 	}
-	return schema.Pos{File: file, Line: at.Line, Col: at.Column}, true
+	return l.locate(path)
+}
+
+// sameName compares names the way the loader canonicalises capabilities:
+// case aside, with or without the CAP_ prefix.
+func sameName(a, b string) bool {
+	strip := func(s string) string {
+		s = strings.ToUpper(strings.TrimSpace(s))
+		return strings.TrimPrefix(s, "CAP_")
+	}
+	return strip(a) == strip(b)
 }
 
 // isDockerJSON reports whether doc is a Docker seccomp profile rather than

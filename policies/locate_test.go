@@ -93,3 +93,25 @@ func TestParent(t *testing.T) {
 		}
 	}
 }
+
+func TestLocateValue(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "p.yaml")
+	src := `version: 1
+capabilities:
+  add: [cap_chown, SYS_ADMIN, ALL]
+`
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l := newLocator(&schema.Resolved{Sources: []string{"builtin:docker-default", p}})
+	for value, want := range map[string]schema.Pos{
+		"CAP_SYS_ADMIN": {File: p, Line: 3, Col: 20},
+		"CAP_CHOWN":     {File: p, Line: 3, Col: 9},
+		"CAP_BPF":       {File: p, Line: 3, Col: 3}, // granted by ALL: the list's key
+		"":              {File: p, Line: 3, Col: 3},
+	} {
+		if got := l.locateValue("capabilities.add", value); got != want {
+			t.Errorf("locateValue(capabilities.add, %q) = %+v, want %+v", value, got, want)
+		}
+	}
+}

@@ -259,6 +259,9 @@ type rawFinding struct {
 	Severity string `json:"severity"`
 	Msg      string `json:"msg"`
 	Path     string `json:"path"`
+	// Value, when set, names the element of the list at Path the finding
+	// is about, so it can point at that entry.
+	Value string `json:"value"`
 }
 
 func evalBuiltin(ctx context.Context, pq rego.PreparedEvalQuery, input ast.Value, loc *locator) ([]Finding, error) {
@@ -286,7 +289,7 @@ func evalBuiltin(ctx context.Context, pq rego.PreparedEvalQuery, input ast.Value
 			Severity: f.Severity,
 			Message:  f.Msg,
 			Path:     f.Path,
-			Pos:      loc.locate(f.Path),
+			Pos:      loc.locateValue(f.Path, f.Value),
 			Source:   SourceBuiltin,
 		})
 	}

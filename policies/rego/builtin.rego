@@ -60,6 +60,10 @@ deny_path(name) := p if {
 
 finding(id, severity, msg, path) := {"id": id, "severity": severity, "msg": msg, "path": path}
 
+# finding_at also names the entry of the list at path the finding concerns
+# (a capability in capabilities.add), so Go can point at that line.
+finding_at(id, severity, msg, path, value) := object.union(finding(id, severity, msg, path), {"value": value})
+
 # The enforcer's last step is execve under the new filter: a filter that
 # refuses it on the native arch means the target never starts.
 findings contains finding("seccomp.exec-denied", "deny", msg, deny_path("execve")) if {
@@ -139,7 +143,7 @@ findings contains finding("seccomp.isolation-syscall", "deny", msg, "seccomp.def
 # known container escape or host-wide control.
 dangerous_caps := data.profilec.tables.dangerous_capabilities
 
-findings contains finding("capabilities.dangerous", "deny", msg, "capabilities.add") if {
+findings contains finding_at("capabilities.dangerous", "deny", msg, "capabilities.add", cap) if {
 	some cap in granted
 	why := dangerous_caps[cap]
 	msg := sprintf("%s is granted: %s", [cap, why])
