@@ -114,10 +114,7 @@ var (
 func syntaxError(file string, data []byte, err error) *Error {
 	msg := err.Error()
 	line, col := 1, 1
-	at := func(i int) {
-		line = 1 + bytes.Count(data[:i], []byte("\n"))
-		col = 1 + utf8.RuneCount(data[bytes.LastIndexByte(data[:i], '\n')+1:i])
-	}
+	at := func(i int) { line, col = lineCol(data, i) }
 	// Some yaml.v3 errors say no line; find the culprit in the bytes.
 	switch m := unknownAnchor.FindStringSubmatch(msg); {
 	case m != nil:
@@ -147,6 +144,26 @@ func syntaxError(file string, data []byte, err error) *Error {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
 	return &Error{Code: CodeSyntax, Msg: "invalid YAML: " + msg, Pos: Pos{File: file, Line: line, Col: col}}
+}
+
+// lineCol returns the 1-based line and column (in characters) of byte
+// offset i, ending lines where yaml.v3 does: at \r\n, \r, \n, NEL, LS, PS.
+func lineCol(data []byte, i int) (line, col int) {
+	line, col = 1, 1
+	for j := 0; j < i; {
+		r, n := utf8.DecodeRune(data[j:])
+		switch {
+		case r == '\r' && j+1 < len(data) && data[j+1] == '\n' && j+1 < i:
+			n = 2
+			fallthrough
+		case r == '\r', r == '\n', r == '\u0085', r == '\u2028', r == '\u2029':
+			line, col = line+1, 1
+		default:
+			col++
+		}
+		j += n
+	}
+	return line, col
 }
 
 // Limits on extends keep a chain of includes finite and small.

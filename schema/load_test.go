@@ -95,3 +95,12 @@ func TestSyntaxErrorPositions(t *testing.T) {
 		}
 	}
 }
+
+func TestLineCol(t *testing.T) {
+	data := []byte("ab\r\ncd\re\nfé\u2028g")
+	for i, want := range map[int][2]int{0: {1, 1}, 2: {1, 3}, 4: {2, 1}, 7: {3, 1}, 9: {4, 1}, 10: {4, 2}, 12: {4, 3}, 15: {5, 1}} {
+		if l, c := lineCol(data, i); l != want[0] || c != want[1] {
+			t.Errorf("lineCol(%d) = %d:%d, want %d:%d", i, l, c, want[0], want[1])
+		}
+	}
+}
