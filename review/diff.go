@@ -492,6 +492,10 @@ func (d *differ) rulePos(rule int, n side, name string) schema.Pos {
 			return p
 		}
 	}
+	if rule >= 0 {
+		// The rule comes from a profile this one extends.
+		return d.loc.key("extends")
+	}
 	return d.loc.key("seccomp", "syscalls")
 }
 
