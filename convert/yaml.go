@@ -3,6 +3,7 @@ package convert
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
@@ -67,10 +68,13 @@ func styleNode(n *yaml.Node, key string) {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			if (k.Value == "value" || k.Value == "valueTwo") && v.Kind == yaml.ScalarNode && v.Tag == "!!int" {
-				if x, err := strconv.ParseUint(v.Value, 10, 64); err == nil && x > 0xffff {
-					v.Value = "0x" + strconv.FormatUint(x, 16)
-				}
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!int" {
+				styleNumber(key, k.Value, v)
+			}
+			// A namespace that is only switched on or off reads best as
+			// `pid: true`, as profiles are written by hand.
+			if key == "namespaces" && v.Kind == yaml.MappingNode && len(v.Content) == 2 && v.Content[0].Value == "enabled" {
+				*v = *v.Content[1]
 			}
 			styleNode(v, k.Value)
 		}
@@ -85,6 +89,34 @@ func seccompLast(m *yaml.Node) {
 			pair := []*yaml.Node{m.Content[i], m.Content[i+1]}
 			m.Content = append(append(m.Content[:i:i], m.Content[i+2:]...), pair...)
 			return
+		}
+	}
+}
+
+// styleNumber writes a number as a person would: argument masks in hex,
+// RLIM_INFINITY as unlimited, memory sizes in Ki/Mi/Gi when they are whole.
+// The loader reads all three spellings back to the same value.
+func styleNumber(parent, key string, v *yaml.Node) {
+	x, err := strconv.ParseUint(v.Value, 10, 64)
+	if err != nil {
+		return
+	}
+	switch {
+	case key == "value" || key == "valueTwo":
+		if x > 0xffff {
+			v.Value = "0x" + strconv.FormatUint(x, 16)
+		}
+	case (key == "soft" || key == "hard") && x == math.MaxUint64:
+		v.Value, v.Tag = "unlimited", "!!str"
+	case parent == "memory" && (key == "max" || key == "high" || key == "swapMax") && x > 0:
+		for _, u := range []struct {
+			suffix string
+			size   uint64
+		}{{"Gi", 1 << 30}, {"Mi", 1 << 20}, {"Ki", 1 << 10}} {
+			if x%u.size == 0 {
+				v.Value, v.Tag = strconv.FormatUint(x/u.size, 10)+u.suffix, "!!str"
+				break
+			}
 		}
 	}
 }
