@@ -35,6 +35,14 @@ func nestingDepth(data []byte) (depth, line int) {
 // - ? : indicators). Only implicit nulls in flow mappings ({a}) go uncounted,
 // so the estimate is rarely below the true count and never far from it.
 func scanYAML(data []byte) (depth, line, nodes int) {
+	// yaml.v3 also ends lines at a lone \r and at NEL, LS and PS; seen as
+	// one long line, an indentation bomb would look flat.
+	if bytes.ContainsAny(data, "\r\u0085\u2028\u2029") {
+		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+		for _, br := range []string{"\r", "\u0085", "\u2028", "\u2029"} {
+			data = bytes.ReplaceAll(data, []byte(br), []byte("\n"))
+		}
+	}
 	var (
 		indents   []int // strictly increasing indentation of open block levels
 		flow      int   // open [ and {
@@ -55,7 +63,6 @@ func scanYAML(data []byte) (depth, line, nodes int) {
 		} else {
 			l, data = data, nil
 		}
-		l = bytes.TrimSuffix(l, []byte("\r"))
 		ind := 0
 		for ind < len(l) && l[ind] == ' ' {
 			ind++

@@ -104,6 +104,8 @@ func TestHostileDeep(t *testing.T) {
 		fmt.Fprintf(&block, "%sk:\n", strings.Repeat(" ", i))
 	}
 	cases["indentation"] = block.String()
+	cases["indentation, CR line ends"] = strings.ReplaceAll(block.String(), "\n", "\r")
+	cases["indentation, LS line ends"] = strings.ReplaceAll(block.String(), "\n", "\u2028")
 	for name, doc := range cases {
 		hostile(t, name, CodeTooDeep, func() error {
 			_, err := LoadBytes("deep.yaml", []byte(doc), Options{MaxBytes: 8 << 20})
