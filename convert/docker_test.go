@@ -314,3 +314,22 @@ func TestYAMLRewritesProfiles(t *testing.T) {
 		t.Errorf("only %d of %d profiles loaded; the comparison is nearly vacuous", loaded, len(inputs))
 	}
 }
+
+func TestYAMLStyle(t *testing.T) {
+	p, err := schema.LoadBytes("rich.yaml", readTestdata(t, "rich.yaml"), schema.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := ToYAML(p, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\n    max: 256Mi\n", "\n    swapMax: 64Mi\n", "hard: unlimited", "\n  pid: true\n", "names: [read, write, exit_group, close, openat]"} {
+		if !strings.Contains(string(y), want) {
+			t.Errorf("the YAML lacks %q:\n%s", want, y)
+		}
+	}
+	if strings.Index(string(y), "seccomp:") < strings.Index(string(y), "rlimits:") {
+		t.Error("the seccomp section should come last")
+	}
+}
