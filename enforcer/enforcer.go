@@ -28,7 +28,7 @@ import (
 // run; StepError.Step is one of these, and Options.Fault takes them.
 var Steps = []string{
 	"validate", "cgroup", "start", "cgroup-join", "sync",
-	"hostname", "mount-private", "mount-proc", "rlimits",
+	"cgroupns", "hostname", "mount-private", "mount-proc", "rlimits",
 	"capabilities-bounding", "keepcaps", "groups", "gid", "uid",
 	"capabilities", "ambient", "no-new-privs", "resolve", "seccomp-prepare",
 	"exec-word", "cgroup-pids", "seccomp", "execve",
@@ -367,7 +367,7 @@ func (r *runner) start() error {
 	}{
 		{ns.User, unix.CLONE_NEWUSER}, {ns.PID, unix.CLONE_NEWPID}, {ns.Mount, unix.CLONE_NEWNS},
 		{ns.UTS, unix.CLONE_NEWUTS}, {ns.IPC, unix.CLONE_NEWIPC}, {ns.Net, unix.CLONE_NEWNET},
-		{ns.Cgroup, unix.CLONE_NEWCGROUP}, {ns.Time, unix.CLONE_NEWTIME},
+		{ns.Cgroup && !r.lateCgroupNS(), unix.CLONE_NEWCGROUP}, {ns.Time, unix.CLONE_NEWTIME},
 	} {
 		if f.on {
 			flags |= f.flag
@@ -423,6 +423,13 @@ func (r *runner) start() error {
 	return nil
 }
 
+// lateCgroupNS reports whether the cgroup namespace must wait for the
+// init stage: when the stage joins its cgroup after clone (v1), a
+// namespace made at clone would be rooted at the supervisor's cgroup.
+func (r *runner) lateCgroupNS() bool {
+	return r.ns.Cgroup && r.cg != nil && r.cg.CgroupFD() < 0
+}
+
 func idMaps(m []plan.IDMap, self int) []syscall.SysProcIDMap {
 	if len(m) == 0 {
 		return []syscall.SysProcIDMap{{ContainerID: 0, HostID: self, Size: 1}}
@@ -443,7 +450,7 @@ func (r *runner) handshake() error {
 	if env == nil {
 		env = os.Environ()
 	}
-	cfg := initConfig{Protocol: protocolVersion, Plan: r.p, Argv: r.argv, Env: env, SetgroupsDenied: r.ns.User && r.rootless, Fault: r.o.Fault}
+	cfg := initConfig{Protocol: protocolVersion, Plan: r.p, Argv: r.argv, Env: env, SetgroupsDenied: r.ns.User && r.rootless, UnshareCgroupNS: r.lateCgroupNS(), Fault: r.o.Fault}
 	pl := *r.p
 	pl.Namespaces = r.ns
 	cfg.Plan = &pl

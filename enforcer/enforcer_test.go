@@ -36,13 +36,15 @@ grep -E '^(CapEff|CapBnd|CapPrm|CapInh|CapAmb|NoNewPrivs|Seccomp):' /proc/self/s
 echo nofile=$(ulimit -n)
 mkdir /tmp/profilec-denied-$$ 2>&1; echo mkdir=$?
 echo init=$(cat /proc/1/comm)
+grep -E ':(memory|pids):' /proc/self/cgroup
 `}, enforcer.Options{})
 	if o.err != nil {
 		t.Fatalf("Run: %v\n%s", o.err, o.stderr)
 	}
 	out := o.stdout
 	t.Log(out)
-	for _, want := range []string{"host=confined", "pid=1", "mkdir=1", "init=busybox", "nofile=512", "Operation not permitted"} {
+	// The cgroup namespace is rooted at the run's own cgroup.
+	for _, want := range []string{"host=confined", "pid=1", "mkdir=1", "init=busybox", "nofile=512", "Operation not permitted", ":memory:/\n", ":pids:/\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}

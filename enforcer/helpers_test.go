@@ -39,7 +39,7 @@ func fullPlan(t testing.TB) *plan.Plan {
 		Version: plan.Version,
 		Arch:    "SCMP_ARCH_X86_64",
 		Namespaces: plan.Namespaces{
-			PID: true, Mount: true, UTS: true, IPC: true, Net: true, Hostname: "confined",
+			PID: true, Mount: true, UTS: true, IPC: true, Net: true, Cgroup: true, Hostname: "confined",
 		},
 		Capabilities: plan.Capabilities{
 			Bounding: dockerCaps, Effective: dockerCaps, Permitted: dockerCaps,

@@ -101,6 +101,14 @@ func runInit() {
 	pl := s.cfg.Plan
 	ns := pl.Namespaces
 
+	if s.cfg.UnshareCgroupNS {
+		// The config arrives only after the supervisor moved us into the
+		// cgroup, so the namespace's root is the cgroup itself
+		// (cgroup_namespaces(7)), as runc does it on v1.
+		s.step("cgroupns", func() error {
+			return wrap("unshare cgroup namespace", unix.Unshare(unix.CLONE_NEWCGROUP))
+		})
+	}
 	if ns.UTS {
 		// Only in a new UTS namespace: otherwise this would rename the host.
 		s.step("hostname", func() error {

@@ -74,7 +74,11 @@ type initConfig struct {
 	// SetgroupsDenied is true when the user namespace was created by an
 	// unprivileged user: the kernel then demands "deny" in
 	// /proc/PID/setgroups before gid_map can be written.
-	SetgroupsDenied bool   `json:"setgroupsDenied,omitempty"`
+	SetgroupsDenied bool `json:"setgroupsDenied,omitempty"`
+	// UnshareCgroupNS asks the stage to create its cgroup namespace
+	// itself: it was moved into its cgroup after clone (cgroup v1), and a
+	// namespace created at clone would be rooted at the old cgroup.
+	UnshareCgroupNS bool   `json:"unshareCgroupNS,omitempty"`
 	Fault           string `json:"fault,omitempty"`
 }
 
