@@ -275,6 +275,7 @@ func (e *orgEngine) eval(ctx context.Context, input ast.Value, loc *locator) ([]
 			if failureRule.MatchString(rule.name) {
 				f.Severity = SeverityDeny
 			}
+			var value string
 			switch v := res.(type) {
 			case string:
 				f.Message = v
@@ -289,10 +290,11 @@ func (e *orgEngine) eval(ctx context.Context, input ast.Value, loc *locator) ([]
 				if p, ok := v["path"].(string); ok {
 					f.Path = p
 				}
+				value, _ = v["value"].(string)
 			default:
 				return nil, nil, fmt.Errorf("evaluate policies: %s in %s returned %T, want a string or an object with msg", rule.name, rule.file, res)
 			}
-			f.Pos = loc.locate(f.Path)
+			f.Pos = loc.locateValue(f.Path, value)
 			if waived {
 				f.Waived = true
 				f.WaiverReason = fmt.Sprintf("exception in data.%s.exception", rule.ns)

@@ -57,7 +57,8 @@ func TestOrgPolicies(t *testing.T) {
 			t.Errorf("source %q, want %q", da[0].Source, mainRego)
 		}
 		// data.allowed_capabilities comes from --data.
-		if d := m["main.deny"]; len(d) != 1 || d[0].Message != "capability CAP_CHOWN is not on the allowed list" {
+		// value points at the capability's entry: add: [CAP_CHOWN, ...].
+		if d := m["main.deny"]; len(d) != 1 || d[0].Message != "capability CAP_CHOWN is not on the allowed list" || d[0].Pos.Line != 9 || d[0].Pos.Col != 9 {
 			t.Errorf("deny: %+v", d)
 		}
 		if v := m["main.violation_nnp"]; len(v) != 1 || v[0].Severity != SeverityDeny || v[0].Waived {

@@ -15,7 +15,11 @@ deny_default_action contains msg if {
 deny contains msg if {
 	some c in input.facts.capabilities
 	not c in data.allowed_capabilities
-	msg := sprintf("capability %s is not on the allowed list", [c])
+	msg := {
+		"msg": sprintf("capability %s is not on the allowed list", [c]),
+		"path": "capabilities.add",
+		"value": c,
+	}
 }
 
 violation_nnp contains "noNewPrivileges must be true" if {
