@@ -28,6 +28,11 @@ func yamlBlocks(t *testing.T, file string) (blocks []string, lines []int) {
 	for sc.Scan() {
 		n++
 		l := sc.Text()
+		// A fence with a stray info string would swallow the prose after
+		// it when rendered.
+		if f := strings.TrimSpace(l); strings.HasPrefix(f, "```") && f != "```" && f != "```yaml" && f != "```text" {
+			t.Errorf("%s:%d: unexpected fence %q", file, n, f)
+		}
 		switch {
 		case cur == nil && strings.TrimSpace(l) == "```yaml":
 			cur = &strings.Builder{}
