@@ -2,6 +2,7 @@ package schema
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -101,6 +102,23 @@ func TestLineCol(t *testing.T) {
 	for i, want := range map[int][2]int{0: {1, 1}, 2: {1, 3}, 4: {2, 1}, 7: {3, 1}, 9: {4, 1}, 10: {4, 2}, 12: {4, 3}, 15: {5, 1}} {
 		if l, c := lineCol(data, i); l != want[0] || c != want[1] {
 			t.Errorf("lineCol(%d) = %d:%d, want %d:%d", i, l, c, want[0], want[1])
+		}
+	}
+}
+
+func TestLoadIOErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, path := range []string{filepath.Join(dir, "missing.yaml"), dir} {
+		_, err := Load(path, Options{})
+		list := wantCodes(t, err, CodeIO)
+		if len(list) == 1 && (list[0].Pos.File != path || list[0].Pos.Line != 1) {
+			t.Errorf("%s: error at %v", path, list[0].Pos)
+		}
+		if _, err := LoadChain(path, Options{}); err == nil {
+			t.Errorf("LoadChain(%s) succeeded", path)
+		}
+		if _, err := LoadResolved(path, x86, Options{}); err == nil {
+			t.Errorf("LoadResolved(%s) succeeded", path)
 		}
 	}
 }
