@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -294,24 +295,56 @@ func readSPO(data []byte) ([]*spoDoc, error) {
 	return docs, nil
 }
 
-// strictNode decodes a mapping refusing unknown fields below spec (the
-// operator's CRD prunes unknown fields, so a typo there never took effect
-// and should not silently vanish here either). metadata and status are
+// strictNode decodes a SeccompProfile object, refusing unknown fields in
+// spec (the operator's CRD prunes them, so a typo there never took effect
+// and should not vanish silently here either). metadata and status are
 // Kubernetes' and may hold anything.
 func strictNode(m *yaml.Node, d *spoDoc) error {
-	if err := m.Decode(d); err != nil {
-		return err
+	if spec := mappingValue(m, "spec"); spec != nil {
+		if err := knownFields(spec, "spec", spoFields); err != nil {
+			return err
+		}
 	}
-	spec := mappingValue(m, "spec")
-	if spec == nil {
-		return nil
+	return m.Decode(d)
+}
+
+// spoField lists the fields of one level of a SeccompProfile spec, and the
+// levels below the fields that have them.
+type spoField struct {
+	names []string
+	below map[string]*spoField
+}
+
+var spoFields = &spoField{
+	names: []string{"baseProfileName", "disabled", "defaultAction", "architectures", "listenerPath", "listenerMetadata", "syscalls", "flags"},
+	below: map[string]*spoField{
+		"syscalls": {
+			names: []string{"names", "action", "errnoRet", "args"},
+			below: map[string]*spoField{"args": {names: []string{"index", "value", "valueTwo", "op"}}},
+		},
+	},
+}
+
+// knownFields walks a spec node and names, with its line, the first field
+// the CRD does not have.
+func knownFields(n *yaml.Node, path string, f *spoField) error {
+	if n.Kind != yaml.MappingNode {
+		return nil // yaml's decoder reports wrong kinds
 	}
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	if err := enc.Encode(spec); err != nil {
-		return err
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !slices.Contains(f.names, k.Value) {
+			return fmt.Errorf("line %d: unknown field %q in %s", k.Line, k.Value, path)
+		}
+		sub := f.below[k.Value]
+		if sub == nil || v.Kind != yaml.SequenceNode {
+			continue
+		}
+		for j, it := range v.Content {
+			if err := knownFields(it, fmt.Sprintf("%s.%s[%d]", path, k.Value, j), sub); err != nil {
+				return err
+			}
+		}
 	}
-	dec := yaml.NewDecoder(&b)
-	dec.KnownFields(true)
-	return dec.Decode(&d.Spec)
+	return nil
 }
