@@ -657,13 +657,25 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 		cgroups.Sweep(r.o.CgroupMount)
 	}
 	var ei exitInfo
+	var emulated syscall.Signal
 wait:
 	for {
 		select {
 		case ei = <-exited:
 			break wait
 		case s := <-sigs:
-			_ = unix.Kill(pid, s.(syscall.Signal))
+			sig := s.(syscall.Signal)
+			_ = unix.Kill(pid, sig)
+			if emulated == 0 && r.ns.PID && terminatesByDefault(sig) && !handles(pid, sig) {
+				// The kernel drops a signal to a pid namespace's init that
+				// has no handler for it (pid_namespaces(7)), so Ctrl-C
+				// would do nothing to `profilec exec -- sleep 100`. Do
+				// what the signal's default action does to any other
+				// process: end it, and say so.
+				emulated = sig
+				res.Report = fmt.Sprintf("%v: the target, pid 1 of its namespace, has no handler for it; profilec ended the process tree as the signal's default action would", sig)
+				r.killTree(pid)
+			}
 		case <-tick:
 			r.cg.Sample()
 		case <-timeout:
@@ -678,6 +690,10 @@ wait:
 	}
 
 	var cause string
+	if emulated != 0 && ei.err == nil && ei.info.Code != cldExited && syscall.Signal(ei.info.Status) == unix.SIGKILL {
+		// Killed by us on the signal's behalf: report the signal.
+		ei.info.Status = int32(emulated)
+	}
 	if ei.err == nil {
 		switch ei.info.Code {
 		case cldExited:
@@ -725,6 +741,40 @@ wait:
 		}
 	}
 	return res, nil
+}
+
+// terminatesByDefault lists the forwarded signals whose default action
+// ends a process (signal(7)); SIGWINCH's is to ignore.
+func terminatesByDefault(s syscall.Signal) bool {
+	switch s {
+	case unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2:
+		return true
+	}
+	return false
+}
+
+// handles reports whether pid catches or ignores sig, from the SigCgt and
+// SigIgn masks of /proc/PID/status. When unsure it says yes, so that
+// profilec never ends a tree that might have handled the signal.
+func handles(pid int, sig syscall.Signal) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return true
+	}
+	bit := uint64(1) << (uint(sig) - 1)
+	seen := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || (k != "SigCgt" && k != "SigIgn") {
+			continue
+		}
+		m, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+		if err != nil || m&bit != 0 {
+			return true
+		}
+		seen++
+	}
+	return seen != 2
 }
 
 // killTree ends every process of the tree: the cgroup is killed as a

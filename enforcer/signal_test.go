@@ -25,6 +25,10 @@ func forwardChild() int {
 	script := `trap 'echo got URG' URG; trap 'echo got USR1' USR1; trap 'echo got TERM; exit 7' TERM
 echo ready
 while :; do ` + busybox + ` sleep 0.02; done`
+	if os.Getenv(forwardChildEnv) == "plain" {
+		// No handler at all: as pid 1 the kernel would drop the signal.
+		script = `echo ready; exec ` + busybox + ` sleep 1000`
+	}
 	res, err := enforcer.Run(context.Background(), p, []string{busybox, "sh", "-c", script}, enforcer.Options{
 		Stdout: os.Stdout, Stderr: os.Stderr, ForwardSignals: true, Timeout: 20 * time.Second,
 		Env: []string{"PATH=/bin:/usr/bin"},
@@ -33,10 +37,17 @@ while :; do ` + busybox + ` sleep 0.02; done`
 		os.Stderr.WriteString(err.Error() + "\n")
 		return 100
 	}
+	os.Stderr.WriteString(res.Report + "\n")
 	return res.ExitCode
 }
 
-func TestSignalsReachTheTarget(t *testing.T) {
+func TestSignalsReachTheTarget(t *testing.T) { signalTest(t, "handlers") }
+
+// TestSignalToInitWithoutHandler: pid 1 of a namespace does not get a
+// signal it has no handler for, so profilec applies the default action.
+func TestSignalToInitWithoutHandler(t *testing.T) { signalTest(t, "plain") }
+
+func signalTest(t *testing.T, variant string) {
 	testenv.RequireRoot(t)
 	testenv.RequireFile(t, busybox)
 	self, err := os.Executable()
@@ -45,7 +56,7 @@ func TestSignalsReachTheTarget(t *testing.T) {
 	}
 	defer requireClean(t, "")
 	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), forwardChildEnv+"=1")
+	cmd.Env = append(os.Environ(), forwardChildEnv+"="+variant)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -91,6 +102,23 @@ func TestSignalsReachTheTarget(t *testing.T) {
 		}
 	}
 	expect("ready")
+	if variant == "plain" {
+		// SIGWINCH's default is to ignore: the tree must live on.
+		for _, s := range []unix.Signal{unix.SIGWINCH, unix.SIGTERM} {
+			if err := cmd.Process.Signal(s); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		for range lines {
+		}
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 128+int(unix.SIGTERM) || !strings.Contains(stderr.String(), "no handler") {
+			t.Errorf("supervisor ended with %v, want 143 and a report; stderr: %s", err, stderr.String())
+		}
+		return
+	}
 	// SIGURG first: the Go runtime's own; it must stay with the supervisor.
 	for _, s := range []unix.Signal{unix.SIGURG, unix.SIGUSR1} {
 		if err := cmd.Process.Signal(s); err != nil {
