@@ -30,9 +30,10 @@ type Stats struct {
 	// CPUTime is user+system CPU time of every process of the tree (v1
 	// cpuacct.usage, v2 cpu.stat usage_usec).
 	CPUTime time.Duration
-	// PeakPids is the highest number of tasks (v2 pids.peak). Cgroup v1 has
-	// no peak counter: PidsSampled is then true and PeakPids is the highest
-	// pids.current the supervisor saw while polling.
+	// PeakPids is the highest number of tasks (threads), from pids.peak
+	// (Linux 6.13+, both versions). Before that the kernel keeps no peak:
+	// PidsSampled is then true and PeakPids is the highest pids.current
+	// the supervisor saw while polling every 10ms.
 	PeakPids    int64
 	PidsSampled bool
 }
