@@ -2,6 +2,9 @@ package convert
 
 import (
 	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/profilec/profilec/internal/testenv"
 	"github.com/profilec/profilec/schema"
 )
 
@@ -363,4 +367,45 @@ func loadDockerJSON(t *testing.T, data []byte) *schema.Profile {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestFromOCIRuncSpec reads the configs runc itself writes (`runc spec`,
+// and `runc spec --rootless` with its user namespace).
+func TestFromOCIRuncSpec(t *testing.T) {
+	runc := testenv.RequireCommand(t, "runc")
+	for _, args := range [][]string{{"spec"}, {"spec", "--rootless"}} {
+		dir := t.TempDir()
+		cmd := exec.Command(runc, args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("runc %v: %v: %s", args, err, out)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k, err := Detect(data); err != nil || k != KindOCI {
+			t.Fatalf("runc %v: Detect = %v, %v", args, k, err)
+		}
+		p, notes, err := FromOCI(data)
+		if err != nil {
+			t.Fatalf("runc %v: %v", args, err)
+		}
+		r := resolve(t, reload(t, p), "SCMP_ARCH_X86_64", "6.1")
+		if !slices.Equal(r.Capabilities.Bounding, []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"}) ||
+			!r.NoNewPrivileges || r.Rlimits["nofile"] != (schema.Rlimit{Soft: 1024, Hard: 1024}) ||
+			r.Namespaces.PID == nil || r.Namespaces.Mount == nil || r.Namespaces.IPC == nil || r.Namespaces.UTS == nil ||
+			r.Namespaces.UTS.Hostname != "runc" || r.Seccomp.Enabled {
+			t.Errorf("runc %v: %+v %+v", args, r.Capabilities, r.Namespaces)
+		}
+		rootless := len(args) == 2
+		if rootless != (r.Namespaces.User != nil && len(r.Namespaces.User.UIDMap) == 1) {
+			t.Errorf("runc %v: user namespace %+v", args, r.Namespaces.User)
+		}
+		for _, path := range []string{"mounts", "process", "linux"} {
+			if !hasNote(notes, path) {
+				t.Errorf("runc %v: no note on %s: %v", args, path, notes)
+			}
+		}
+	}
 }
