@@ -646,7 +646,7 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 		timeout = t.C
 	}
 	var tick <-chan time.Time
-	if r.cg != nil && r.o.Stats {
+	if r.cg != nil && r.o.Stats && r.cg.NeedsSampling() {
 		t := time.NewTicker(10 * time.Millisecond)
 		defer t.Stop()
 		tick = t.C

@@ -59,7 +59,10 @@ type Manager interface {
 	SetPids() error
 	// Kill SIGKILLs every process in the cgroup and waits until it is empty.
 	Kill() error
-	// Sample polls counters that have no kernel-kept peak (v1 pids).
+	// NeedsSampling reports whether the kernel keeps no pids peak here, so
+	// Sample must be called periodically for Stats to know one.
+	NeedsSampling() bool
+	// Sample polls counters that have no kernel-kept peak.
 	Sample()
 	// Stats reads the counters; call before Destroy.
 	Stats() (Stats, error)

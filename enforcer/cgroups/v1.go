@@ -290,6 +290,15 @@ func (m *v1) Kill() error {
 	return killLoop(m.dirs[m.order[0]])
 }
 
+func (m *v1) NeedsSampling() bool {
+	d, ok := m.dirs["pids"]
+	if !ok {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(d, "pids.peak"))
+	return err != nil
+}
+
 func (m *v1) Sample() {
 	if d, ok := m.dirs["pids"]; ok {
 		if n, err := readInt(filepath.Join(d, "pids.current")); err == nil && n > m.peak {

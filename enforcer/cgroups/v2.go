@@ -281,6 +281,14 @@ func waitEmpty(dir string) error {
 	}
 }
 
+func (m *v2) NeedsSampling() bool {
+	if m.dir == "" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(m.dir, "pids.peak"))
+	return err != nil
+}
+
 func (m *v2) Sample() {
 	if m.dir == "" {
 		return
