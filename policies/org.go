@@ -3,6 +3,7 @@ package policies
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown/print"
 )
 
 // Rule names conftest evaluates, with its exact patterns: deny and violation
@@ -211,7 +213,9 @@ func newOrgEngine(ctx context.Context, opts Options) (*orgEngine, error) {
 	}
 	e.store = inmem.NewFromObject(data)
 
-	compiler := ast.NewCompiler().WithEnablePrintStatements(false)
+	// Print statements stay in, so a policy author debugging with print()
+	// sees the output when a writer is given (Options.Print).
+	compiler := ast.NewCompiler().WithEnablePrintStatements(true)
 	compiler.Compile(modules)
 	if compiler.Failed() {
 		return nil, fmt.Errorf("compile policies: %w", compiler.Errors)
@@ -239,13 +243,17 @@ func (e *orgEngine) ids() []string {
 // eval runs every organisation rule on one profile. A finding's id is
 // NAMESPACE.RULE; a rule an exception names is reported waived, as conftest
 // counts it among its exceptions rather than dropping it.
-func (e *orgEngine) eval(ctx context.Context, input ast.Value, loc *locator) ([]Finding, []string, error) {
+func (e *orgEngine) eval(ctx context.Context, input ast.Value, loc *locator, printTo io.Writer) ([]Finding, []string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if err := e.setFile(ctx, loc.file); err != nil {
 		return nil, nil, err
 	}
-	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(input))
+	evalOpts := []rego.EvalOption{rego.EvalParsedInput(input)}
+	if printTo != nil {
+		evalOpts = append(evalOpts, rego.EvalPrintHook(printHook{printTo}))
+	}
+	rs, err := e.pq.Eval(ctx, evalOpts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("evaluate policies: %w", err)
 	}
@@ -323,4 +331,12 @@ func (e *orgEngine) setFile(ctx context.Context, file string) error {
 		return fmt.Errorf("record profile file for policies: %w", err)
 	}
 	return nil
+}
+
+// printHook writes print() output as conftest does: LOCATION: MESSAGE.
+type printHook struct{ w io.Writer }
+
+func (h printHook) Print(pctx print.Context, msg string) error {
+	_, err := fmt.Fprintf(h.w, "%v: %s\n", pctx.Location, msg)
+	return err
 }

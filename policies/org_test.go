@@ -319,3 +319,28 @@ func TestOrgPolicyFileAndJSONData(t *testing.T) {
 		t.Errorf("missing data file: err = %v", err)
 	}
 }
+
+// TestPrint: print() in an organisation policy reaches Options.Print with
+// its location, and is dropped without one.
+func TestPrint(t *testing.T) {
+	dir := t.TempDir()
+	src := "package main\n\nwarn contains \"w\" if {\n\tprint(\"checking\", input.name)\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "p.rego"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := load(t, "../testdata/policies/clean.yaml")
+	var out strings.Builder
+	fs, err := Validate(context.Background(), r, Options{PolicyDirs: []string{dir}, NoBuiltin: true, Print: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 {
+		t.Errorf("findings %+v", fs)
+	}
+	if want := filepath.Join(dir, "p.rego") + ":4: checking clean\n"; out.String() != want {
+		t.Errorf("print output %q, want %q", out.String(), want)
+	}
+	if _, err := Validate(context.Background(), r, Options{PolicyDirs: []string{dir}, NoBuiltin: true}); err != nil {
+		t.Errorf("without a writer: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -60,6 +61,10 @@ type Options struct {
 	Sets []string
 	// NoBuiltin skips the built-in safety rules.
 	NoBuiltin bool
+	// Print receives what print() calls in organisation policies write,
+	// one line each prefixed with FILE:LINE, as conftest shows them; nil
+	// discards it.
+	Print io.Writer
 }
 
 //go:embed rego/builtin.rego
@@ -184,7 +189,7 @@ func Validate(ctx context.Context, r *schema.Resolved, opts Options) ([]Finding,
 		}
 	}
 	if org != nil {
-		fs, ids, err := org.eval(ctx, input, loc)
+		fs, ids, err := org.eval(ctx, input, loc, opts.Print)
 		if err != nil {
 			return nil, err
 		}

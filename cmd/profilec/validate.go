@@ -72,6 +72,7 @@ validation before they do anything.`,
 			opts := policy.options()
 			opts.NoBuiltin = noBuiltin
 			opts.AllNamespaces = allNS
+			opts.Print = a.stderr
 
 			// Most of what validate allocates is OPA compiling policies,
 			// garbage within milliseconds: collecting it cost a run about
