@@ -14,9 +14,9 @@ import (
 // decoder both read these, and a test checks them against the Go types.
 var (
 	profileFields      = []string{"version", "name", "description", "extends", "seccomp", "capabilities", "namespaces", "cgroups", "rlimits", "noNewPrivileges", "user", "policyExceptions"}
-	seccompFields      = []string{"defaultAction", "defaultErrnoRet", "architectures", "archMap", "flags", "listenerPath", "listenerMetadata", "syscalls"}
+	seccompFields      = []string{"defaultAction", "defaultErrnoRet", "defaultErrno", "architectures", "archMap", "flags", "listenerPath", "listenerMetadata", "syscalls"}
 	archMapFields      = []string{"architecture", "subArchitectures"}
-	syscallFields      = []string{"names", "name", "action", "errnoRet", "args", "comment", "includes", "excludes"}
+	syscallFields      = []string{"names", "name", "action", "errnoRet", "errno", "args", "comment", "includes", "excludes"}
 	argFields          = []string{"index", "value", "valueTwo", "op"}
 	filterFields       = []string{"caps", "arches", "minKernel"}
 	capabilitiesFields = []string{"add", "drop", "ambient"}
@@ -141,7 +141,12 @@ func (d *decoder) seccomp(v *yaml.Node, path string) *Seccomp {
 			s.DefaultAction = d.action(v, path)
 		case "defaultErrnoRet":
 			errnoNode = k
-			s.DefaultErrnoRet = d.errno(v, path)
+			s.DefaultErrnoRet = d.mergeErrno(s.DefaultErrnoRet, d.errno(v, path), v, path)
+		case "defaultErrno":
+			// containers/common (Podman, CRI-O) writes the name beside the
+			// number; both must say the same.
+			errnoNode = k
+			s.DefaultErrnoRet = d.mergeErrno(s.DefaultErrnoRet, d.errno(v, path), v, path)
 		case "architectures":
 			archNode = k
 			s.Architectures = []string{}
@@ -273,6 +278,19 @@ func (d *decoder) errno(v *yaml.Node, path string) *uint {
 	return &u
 }
 
+// mergeErrno combines containers/common's errno name with Docker's number
+// for the same thing: either alone, or both if they agree.
+func (d *decoder) mergeErrno(have, next *uint, v *yaml.Node, path string) *uint {
+	switch {
+	case next == nil:
+		return have
+	case have == nil || *have == *next:
+		return next
+	}
+	d.add(d.deref(v, path), path, CodeConflict, "", "errno %d disagrees with %d given beside it", *next, *have)
+	return have
+}
+
 func (d *decoder) arch(v *yaml.Node, path string) string {
 	s, sn, ok := d.str(v, path, false)
 	if !ok {
@@ -303,9 +321,9 @@ func (d *decoder) syscall(v *yaml.Node, path string) (SyscallRule, bool) {
 		case "action":
 			haveAction = true
 			r.Action = d.action(v, path)
-		case "errnoRet":
+		case "errnoRet", "errno":
 			errnoNode = k
-			r.ErrnoRet = d.errno(v, path)
+			r.ErrnoRet = d.mergeErrno(r.ErrnoRet, d.errno(v, path), v, path)
 		case "args":
 			d.list(v, path, func(i int, item *yaml.Node, path string) {
 				if a, ok := d.arg(item, path); ok {

@@ -154,6 +154,7 @@ func buildSchema() obj {
 		"name":     described("Docker's old single name; use names.", ref("syscall")),
 		"action":   ref("action"),
 		"errnoRet": described("The errno returned by errno and trace actions.", ref("errno")),
+		"errno":    described("containers/common's spelling of errnoRet; must agree with it.", ref("errno")),
 		"args": listOf("Argument conditions, all of which must hold.", object("", argFields, obj{
 			"index":    obj{"type": "integer", "minimum": 0, "maximum": 5},
 			"value":    ref("uint64"),
@@ -169,6 +170,7 @@ func buildSchema() obj {
 	seccomp := object("Docker's seccomp profile object, unchanged.", seccompFields, obj{
 		"defaultAction":   ref("action"),
 		"defaultErrnoRet": ref("errno"),
+		"defaultErrno":    described("containers/common's spelling of defaultErrnoRet; must agree with it.", ref("errno")),
 		"architectures":   listOf("Architectures the filter accepts.", ref("arch")),
 		"archMap": listOf("Per native architecture, the sub-architectures it also accepts.", object("", archMapFields, obj{
 			"architecture":     ref("arch"),

@@ -39,9 +39,11 @@ func TestJSONSchemaHeader(t *testing.T) {
 }
 
 // schemaExtras are fields the language accepts beyond the Go types: Docker's
-// old single name, which the loader folds into names.
+// old single name, folded into names, and containers/common's errno names,
+// folded into the numbers.
 var schemaExtras = map[reflect.Type][]string{
-	reflect.TypeFor[SyscallRule](): {"name"},
+	reflect.TypeFor[SyscallRule](): {"name", "errno"},
+	reflect.TypeFor[Seccomp]():     {"defaultErrno"},
 }
 
 // decoderFields maps each Go type to the decoder's field list, so that Go

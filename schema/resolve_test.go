@@ -673,3 +673,35 @@ func TestExtendsLimits(t *testing.T) {
 		t.Errorf("diamond sources %v", r.Sources)
 	}
 }
+
+// TestContainersCommon: Podman's and CRI-O's profiles write errno names
+// beside (or instead of) Docker's numbers.
+func TestContainersCommon(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join("testdata", "docker", "containers-common.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mustResolve(t, map[string]string{"p.yaml": "version: 1\nseccomp: " + string(body)}, "p.yaml")
+	if e := r.Seccomp.DefaultErrnoRet; e == nil || *e != 38 {
+		t.Errorf("defaultErrnoRet = %v, want 38", e)
+	}
+	var got []string
+	for _, s := range r.Seccomp.Syscalls {
+		e := "-"
+		if s.ErrnoRet != nil {
+			e = fmt.Sprint(*s.ErrnoRet)
+		}
+		got = append(got, strings.Join(s.Names, ",")+":"+e)
+	}
+	if d := cmp.Diff([]string{"read,write,exit_group:-", "bdflush,kexec_load:1", "ptrace:13"}, got); d != "" {
+		t.Errorf("rules (-want +got):\n%s", d)
+	}
+	for doc, codes := range map[string][]string{
+		"version: 1\nseccomp: {defaultAction: errno, defaultErrnoRet: 38, defaultErrno: EPERM}\n":         {CodeConflict},
+		"version: 1\nseccomp: {syscalls: [{names: [read], action: errno, errnoRet: 1, errno: EACCES}]}\n": {CodeConflict},
+		"version: 1\nseccomp: {syscalls: [{names: [read], action: allow, errno: EACCES}]}\n":              {CodeConflict},
+	} {
+		_, err := LoadBytes("p.yaml", []byte(doc), Options{})
+		wantCodes(t, err, codes...)
+	}
+}
