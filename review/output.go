@@ -94,7 +94,7 @@ func writeText(w io.Writer, rep *Report) error {
 			n[i] += c[i]
 		}
 	}
-	fmt.Fprintf(&b, "%d %s changed: %d high, %d medium, %d low, %d info\n",
+	fmt.Fprintf(&b, "%d %s reviewed: %d high, %d medium, %d low, %d info\n",
 		len(rep.Files), plural(len(rep.Files), "profile", "profiles"), n[3], n[2], n[1], n[0])
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -111,7 +111,7 @@ func writeMarkdown(w io.Writer, rep *Report) error {
 	var b strings.Builder
 	b.WriteString("## profilec review\n\n")
 	if len(rep.Files) == 0 {
-		fmt.Fprintf(&b, "No profile changed since %s.\n", code(rep.Base))
+		fmt.Fprintf(&b, "No profile changed since %s.\n", code(shortRev(rep.Base)))
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
@@ -126,7 +126,7 @@ func writeMarkdown(w io.Writer, rep *Report) error {
 	if max == "" {
 		max = "none"
 	}
-	fmt.Fprintf(&b, "%d %s changed since %s. Highest risk: **%s**.\n\n", len(rep.Files), plural(len(rep.Files), "profile", "profiles"), code(rep.Base), max)
+	fmt.Fprintf(&b, "%d %s changed since %s. Highest risk: **%s**.\n\n", len(rep.Files), plural(len(rep.Files), "profile", "profiles"), code(shortRev(rep.Base)), max)
 	b.WriteString("| Profile | Status | High | Medium | Low | Info | Findings |\n|---|---|---:|---:|---:|---:|---|\n")
 	for _, f := range rep.Files {
 		c := counts(f.Changes)
@@ -163,6 +163,14 @@ func writeMarkdown(w io.Writer, rep *Report) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// shortRev abbreviates a full commit id, as GitHub shows one.
+func shortRev(rev string) string {
+	if len(rev) == 40 && strings.Trim(rev, "0123456789abcdef") == "" {
+		return rev[:12]
+	}
+	return rev
 }
 
 func findingSummary(fs []policies.Finding) string {
