@@ -8,7 +8,7 @@ import (
 	"github.com/profilec/profilec/schema"
 )
 
-// ChainToDocker writes a profile that extends others (the chain as
+// ChainToDocker writes a profile and those it extends (the chain as
 // schema.LoadChain returns it, bases first) as one Docker seccomp profile
 // that still has its conditions: the chain is merged as the schema merges
 // it, and Docker resolves includes/excludes and archMap when the container
@@ -35,11 +35,13 @@ func ChainToDocker(chain []*schema.Profile, r *schema.Resolved) ([]byte, []Note,
 		return nil, nil, fmt.Errorf("write docker profile: %w", err)
 	}
 	var ns notes
-	var files []string
-	for _, p := range chain[:len(chain)-1] {
-		files = append(files, p.File)
+	if len(chain) > 1 {
+		var files []string
+		for _, p := range chain[:len(chain)-1] {
+			files = append(files, p.File)
+		}
+		ns.add("extends", "%s merged in; conditions kept for Docker to resolve when the container starts", strings.Join(files, ", "))
 	}
-	ns.add("extends", "%s merged in; conditions kept for Docker to resolve when the container starts", strings.Join(files, ", "))
 	runcNeeds(r, &ns)
 	add := r.Capabilities.Bounding
 	if sameSet(add, allCaps()) {

@@ -107,3 +107,20 @@ seccomp:
 		t.Error("the merged profile lost its conditions")
 	}
 }
+
+// TestChainToDockerSingle: for a profile without extends ChainToDocker
+// writes what ToDocker writes, and says nothing about extends.
+func TestChainToDockerSingle(t *testing.T) {
+	p := loadDocker(t, "old-name.json")
+	a, _, err := ToDocker(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, notes, err := ChainToDocker([]*schema.Profile{p}, resolve(t, p, "SCMP_ARCH_X86_64", "6.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(a) != string(b) || hasNote(notes, "extends") {
+		t.Errorf("ChainToDocker differs from ToDocker for one profile:\n%s\n%s", a, b)
+	}
+}

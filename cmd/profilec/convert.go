@@ -204,15 +204,13 @@ func runConvert(a *app, in string, runArgs []string, f convertFlags) error {
 		}
 		out, err = convert.ToYAML(last, fmt.Sprintf("Converted by profilec convert from %s (%s).", label, kind))
 	case "docker":
-		if len(chain) == 1 {
-			out, ns, err = convert.ToDocker(last)
-		} else {
-			var r *schema.Resolved
-			if r, err = resolved(); err != nil {
-				return err
-			}
-			out, ns, err = convert.ChainToDocker(chain, r)
+		// Resolved only for the capability hints and the runc check:
+		// the output keeps its conditions for Docker to resolve.
+		var r *schema.Resolved
+		if r, err = resolved(); err != nil {
+			return err
 		}
+		out, ns, err = convert.ChainToDocker(chain, r)
 	case "oci":
 		var r *schema.Resolved
 		if r, err = resolved(); err != nil {
