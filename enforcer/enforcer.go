@@ -27,7 +27,7 @@ import (
 // Steps names every step at which a launch can fail, in the order they
 // run; StepError.Step is one of these, and Options.Fault takes them.
 var Steps = []string{
-	"validate", "cgroup", "start", "cgroup-join", "sync",
+	"validate", "cgroup", "start", "sync", "cgroup-join",
 	"cgroupns", "hostname", "mount-private", "mount-proc", "rlimits",
 	"capabilities-bounding", "keepcaps", "groups", "gid", "uid",
 	"capabilities", "ambient", "no-new-privs", "resolve", "seccomp-prepare",
@@ -309,14 +309,6 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 	if err := r.start(); err != nil {
 		return Result{}, stepErr("start", err)
 	}
-	if r.cg != nil && r.cg.CgroupFD() < 0 {
-		if err := r.fault("cgroup-join"); err != nil {
-			return Result{}, err
-		}
-		if err := r.cg.Join(r.cmd.Process.Pid); err != nil {
-			return Result{}, stepErr("cgroup-join", err)
-		}
-	}
 	// A child stuck in a step (or a dead parent context) must not hang the
 	// handshake: killing the child turns every pending read into EOF.
 	stop := context.AfterFunc(ctx, func() { _ = r.cmd.Process.Kill() })
@@ -451,6 +443,9 @@ func (r *runner) handshake() error {
 		env = os.Environ()
 	}
 	cfg := initConfig{Protocol: protocolVersion, Plan: r.p, Argv: r.argv, Env: env, SetgroupsDenied: r.ns.User && r.rootless, UnshareCgroupNS: r.lateCgroupNS(), Fault: r.o.Fault}
+	if r.cg != nil {
+		cfg.JoinFiles = r.cg.SelfJoinFiles()
+	}
 	pl := *r.p
 	pl.Namespaces = r.ns
 	cfg.Plan = &pl

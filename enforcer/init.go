@@ -101,6 +101,20 @@ func runInit() {
 	pl := s.cfg.Plan
 	ns := pl.Namespaces
 
+	if len(s.cfg.JoinFiles) > 0 || s.cfg.Fault == "cgroup-join" {
+		// First of all: everything after this, and the target, runs in
+		// the cgroup. Only this thread moves, and only it reaches execve
+		// (the others die in de_thread); being the thread group leader
+		// it also owns the mm the memory controller charges.
+		s.step("cgroup-join", func() error {
+			for _, f := range s.cfg.JoinFiles {
+				if err := writeString(f, "0"); err != nil {
+					return fmt.Errorf("join cgroup: %w", err)
+				}
+			}
+			return nil
+		})
+	}
 	if s.cfg.UnshareCgroupNS {
 		// The config arrives only after the supervisor moved us into the
 		// cgroup, so the namespace's root is the cgroup itself
@@ -353,6 +367,19 @@ func runInit() {
 // nilWord is a nil pointer the compiler cannot prove nil: storing through
 // it faults for real rather than being compiled into a runtime panic.
 var nilWord *uint32
+
+func writeString(path, val string) error {
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	_, err = unix.Write(fd, []byte(val))
+	unix.Close(fd)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
 
 func wrap(what string, err error) error {
 	if err != nil {

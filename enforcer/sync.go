@@ -75,6 +75,9 @@ type initConfig struct {
 	// unprivileged user: the kernel then demands "deny" in
 	// /proc/PID/setgroups before gid_map can be written.
 	SetgroupsDenied bool `json:"setgroupsDenied,omitempty"`
+	// JoinFiles are cgroup v1 "tasks" files to write "0" to: the stage
+	// moves its own (exec) thread into the cgroup.
+	JoinFiles []string `json:"joinFiles,omitempty"`
 	// UnshareCgroupNS asks the stage to create its cgroup namespace
 	// itself: it was moved into its cgroup after clone (cgroup v1), and a
 	// namespace created at clone would be rooted at the old cgroup.

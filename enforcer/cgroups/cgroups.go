@@ -53,6 +53,12 @@ type Manager interface {
 	CgroupFD() int
 	// Join moves pid (all its threads) into the cgroup.
 	Join(pid int) error
+	// SelfJoinFiles are the files a process writes "0" to, to move its
+	// calling thread in (v1 "tasks"); nil when the cgroup is joined at
+	// clone (v2). Moving one's own thread skips the kernel's global
+	// cgroup_threadgroup_rwsem, whose write side waits for an RCU grace
+	// period, which Join (a whole process, cgroup.procs) must take.
+	SelfJoinFiles() []string
 	// SetPids writes the pids limit. It is separate because it must be
 	// applied once the Go init stage has created its threads (pids counts
 	// threads) and before the target runs.

@@ -252,6 +252,14 @@ func (m *v1) Join(pid int) error {
 	return nil
 }
 
+func (m *v1) SelfJoinFiles() []string {
+	var fs []string
+	for _, c := range m.order {
+		fs = append(fs, filepath.Join(m.dirs[c], "tasks"))
+	}
+	return fs
+}
+
 func (m *v1) SetPids() error {
 	if m.c.PidsMax == nil {
 		return nil

@@ -226,6 +226,8 @@ func (m *v2) Join(pid int) error {
 	return nil
 }
 
+func (m *v2) SelfJoinFiles() []string { return nil }
+
 func (m *v2) SetPids() error {
 	if m.dir == "" {
 		return nil
