@@ -344,8 +344,13 @@ func (d *differ) syscall(oa, na *compiler.ArchIR, nr uint32, name string) (Chang
 		rule                     = -1 // the new rule deciding the first difference
 	)
 	for _, p := range points(na.Arch.Bits, o, n) {
-		ov := o.decide(p)
+		ov, or := o.verdict(p)
 		nv, nr := n.verdict(p)
+		if or < 0 && nr < 0 && ov == oa.Default && nv == na.Default {
+			// Both defaults decide: a change of the default is reported
+			// once, not for every syscall with conditions.
+			ov = nv
+		}
 		if ov != nv && rule < 0 {
 			rule = nr
 		}

@@ -229,6 +229,8 @@ func TestDiffSeccompAndDefaults(t *testing.T) {
 			KindDefaultAction, "default action SCMP_ACT_ALLOW, was SCMP_ACT_ERRNO(1): every system call not named by a rule is now allowed"},
 		{"errno changes", "version: 1\nseccomp:\n  defaultAction: errno\n  defaultErrnoRet: 38\n  syscalls:\n    - {names: [read], action: allow}\n",
 			KindDefaultAction, "default action SCMP_ACT_ERRNO(38), was SCMP_ACT_ERRNO(1)"},
+		{"default errno only", "version: 1\nseccomp:\n  defaultAction: errno\n  defaultErrnoRet: 38\n  syscalls:\n    - {names: [read], action: allow}\n    - {names: [kill], action: allow, args: [{index: 1, value: 0, op: eq}]}\n",
+			KindSyscallAllowed, "kill: newly allowed for arg1 == 0"},
 		{"seccomp gone", "version: 1\nnoNewPrivileges: true\n", KindSeccompDisabled, "the seccomp filter is gone"},
 		{"denied", "version: 1\nseccomp:\n  defaultAction: errno\n  syscalls:\n    - {names: [read], action: kill}\n",
 			KindSyscallDenied, "read: no longer allowed (now SCMP_ACT_KILL_THREAD)"},
@@ -258,5 +260,20 @@ func TestDiffSeccompAndDefaults(t *testing.T) {
 func TestDiffNil(t *testing.T) {
 	if _, err := Diff(nil, nil); err == nil {
 		t.Error("Diff(nil, nil) gave no error")
+	}
+}
+
+// TestDiffDefaultOnce: a new default errno is one change, not one more
+// for each syscall whose conditions fall back to it.
+func TestDiffDefaultOnce(t *testing.T) {
+	src := "version: 1\nseccomp:\n  defaultAction: errno\n%s  syscalls:\n    - {names: [kill], action: allow, args: [{index: 1, value: 0, op: eq}]}\n    - {names: [read], action: allow}\n"
+	old := resolveBytes(t, "old.yaml", strings.Replace(src, "%s", "", 1))
+	new := resolveBytes(t, "new.yaml", strings.Replace(src, "%s", "  defaultErrnoRet: 38\n", 1))
+	d, err := Diff(old, new)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Changes) != 1 || d.Changes[0].Kind != KindDefaultAction {
+		t.Errorf("changes %+v, want the default action alone", d.Changes)
 	}
 }
