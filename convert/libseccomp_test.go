@@ -16,6 +16,7 @@ import (
 	"golang.org/x/net/bpf"
 
 	"github.com/profilec/profilec/compiler"
+	"github.com/profilec/profilec/internal/testenv"
 	"github.com/profilec/profilec/schema"
 	"github.com/profilec/profilec/schema/systab"
 )
@@ -228,7 +229,7 @@ func archesOf(s *specs.LinuxSeccomp) []string {
 // compiles both, and every verdict must agree.
 func TestDockerRoundTripLibseccomp(t *testing.T) {
 	if runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
-		t.Skip("moby resolves archMap for the host; checked on amd64 and arm64")
+		testenv.Skip(t, "moby resolves archMap for the host; checked on amd64 and arm64")
 	}
 	for name, data := range mobyInputs(t) {
 		t.Run(name, func(t *testing.T) {
@@ -258,7 +259,7 @@ func TestDockerRoundTripLibseccomp(t *testing.T) {
 func TestFromDockerMatchesDocker(t *testing.T) {
 	native := systab.NativeArch()
 	if native.Name != "SCMP_ARCH_X86_64" && native.Name != "SCMP_ARCH_AARCH64" {
-		t.Skip("checked on x86_64 and aarch64 hosts")
+		testenv.Skip(t, "checked on x86_64 and aarch64 hosts")
 	}
 	kernel, err := systab.KernelVersion()
 	if err != nil {
@@ -315,7 +316,7 @@ func unknownToLibseccomp(s *specs.LinuxSeccomp) map[string]bool {
 func TestExportsAsRuncSeesThem(t *testing.T) {
 	native := systab.NativeArch()
 	if native.Name != "SCMP_ARCH_X86_64" && native.Name != "SCMP_ARCH_AARCH64" {
-		t.Skip("checked on x86_64 and aarch64 hosts")
+		testenv.Skip(t, "checked on x86_64 and aarch64 hosts")
 	}
 	kernel, err := systab.KernelVersion()
 	if err != nil {
