@@ -1,6 +1,7 @@
 package enforcer_test
 
 import (
+	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -139,5 +140,40 @@ func checkAnswer(t *testing.T, o outcome, action uint32, want func(uint32) strin
 		}
 	default:
 		t.Fatalf("test cannot predict action %#x", action)
+	}
+}
+
+// TestStrictCompiledProfile: a profile that allows only what static
+// busybox `true` needs (no syscall for profilec but execve), compiled by
+// the compiler as users get it, runs; one without execve fails closed.
+func TestStrictCompiledProfile(t *testing.T) {
+	needs := []string{"execve", "arch_prctl", "brk", "exit_group", "getrandom", "getuid", "mprotect",
+		"prctl", "prlimit64", "readlink", "rseq", "set_robust_list", "set_tid_address"}
+	compile := func(names []string) *compiler.Program {
+		t.Helper()
+		rs := &schema.ResolvedSeccomp{
+			Enabled:       true,
+			DefaultAction: "SCMP_ACT_KILL_PROCESS",
+			Architectures: []string{"SCMP_ARCH_X86_64"},
+			Syscalls:      []schema.SyscallRule{{Names: names, Action: "SCMP_ACT_ALLOW"}},
+		}
+		prog, err := compiler.CompileSeccomp(rs, "SCMP_ARCH_X86_64", compiler.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return prog
+	}
+	p := fullPlan(t)
+	p.Seccomp.Program = compile(needs).Instructions
+	defer requireClean(t, "")
+	o := run(t, p, []string{busybox, "true"}, enforcer.Options{})
+	if o.err != nil || o.res.ExitCode != 0 {
+		t.Fatalf("strict compiled profile: %+v, %v", o.res, o.err)
+	}
+	p.Seccomp.Program = compile(needs[1:]).Instructions
+	o = run(t, p, []string{busybox, "true"}, enforcer.Options{})
+	var se *enforcer.StepError
+	if !errors.As(o.err, &se) || se.Step != "execve" {
+		t.Fatalf("without execve: %+v, %v; want an execve step error", o.res, o.err)
 	}
 }
