@@ -406,7 +406,11 @@ func (d *differ) syscall(oa, na *compiler.ArchIR, nr uint32, name string) (Chang
 		}
 	default:
 		c.Kind = KindSyscallAction
-		c.Message = fmt.Sprintf("%s: refused with %s, was %s", name, compiler.ActionString(newAct), compiler.ActionString(oldAct))
+		if allows(newAct) {
+			c.Message = fmt.Sprintf("%s: allowed with %s, was %s", name, compiler.ActionString(newAct), compiler.ActionString(oldAct))
+		} else {
+			c.Message = fmt.Sprintf("%s: refused with %s, was %s", name, compiler.ActionString(newAct), compiler.ActionString(oldAct))
+		}
 		c.Old, c.New = compiler.ActionString(oldAct), compiler.ActionString(newAct)
 	}
 	return c, true

@@ -277,3 +277,15 @@ func TestDiffDefaultOnce(t *testing.T) {
 		t.Errorf("changes %+v, want the default action alone", d.Changes)
 	}
 }
+
+func TestDiffLoggedAndWeights(t *testing.T) {
+	old := resolveBytes(t, "old.yaml", "version: 1\nseccomp:\n  defaultAction: errno\n  syscalls:\n    - {names: [read], action: allow}\n")
+	new := resolveBytes(t, "new.yaml", "version: 1\nseccomp:\n  defaultAction: errno\n  syscalls:\n    - {names: [read], action: log}\ncgroups:\n  cpu: {weight: 200}\n")
+	rep, err := Compare(context.Background(), old, new, "old.yaml", "new.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := rep.Files[0].Changes
+	wantChange(t, cs, KindSyscallAction, "read", RiskInfo, "read: allowed with SCMP_ACT_LOG, was SCMP_ACT_ALLOW")
+	wantChange(t, cs, KindLimitAdded, "cpu.weight", RiskInfo, "cpu.weight set to 200 (was unset)")
+}

@@ -297,12 +297,20 @@ func (d *differ) limit(l limit) {
 	switch {
 	case l.old == nil && l.new == nil:
 		return
+	case l.old != nil && l.new == nil && strings.HasSuffix(l.name, "weight"):
+		c.Kind = KindLimitRemoved
+		c.New = "unset"
+		c.Message = fmt.Sprintf("%s unset (was %s)", l.name, c.Old)
 	case l.old != nil && l.new == nil:
 		c.Kind = KindLimitRemoved
 		c.Message = fmt.Sprintf("%s limit removed (was %s): now unlimited", l.name, c.Old)
 		if strings.HasPrefix(l.name, "rlimit.") {
 			c.Message = fmt.Sprintf("%s limit removed (was %s): now unlimited or inherited", l.name, c.Old)
 		}
+	case l.old == nil && strings.HasSuffix(l.name, "weight"):
+		c.Kind = KindLimitAdded
+		c.Old = "unset"
+		c.Message = fmt.Sprintf("%s set to %s (was unset)", l.name, c.New)
 	case l.old == nil:
 		c.Kind = KindLimitAdded
 		c.Message = fmt.Sprintf("%s limited to %s (was unlimited)", l.name, c.New)

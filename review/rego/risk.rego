@@ -73,6 +73,13 @@ risk contains {"index": i, "level": "info", "reason": "a refused call fails anot
 	some i, c in input.changes
 	c.kind == "syscall.action"
 	not supervised(c.new)
+	not permissive(c.new)
+}
+
+risk contains {"index": i, "level": "info", "reason": "still allowed; only whether it is logged changes"} if {
+	some i, c in input.changes
+	c.kind == "syscall.action"
+	permissive(c.new)
 }
 
 risk contains {"index": i, "level": "low", "reason": "a tracer or notification supervisor now decides this call"} if {

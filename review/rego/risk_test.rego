@@ -41,6 +41,7 @@ test_action_changes if {
 	level([{"kind": "syscall.action", "subject": "read", "new": "SCMP_ACT_KILL_PROCESS"}], 0) == "info"
 	level([{"kind": "syscall.action", "subject": "read", "new": "SCMP_ACT_TRACE(1)"}], 0) == "low"
 	level([{"kind": "syscall.action", "subject": "read", "new": "SCMP_ACT_NOTIFY"}], 0) == "low"
+	level([{"kind": "syscall.action", "subject": "read", "new": "SCMP_ACT_LOG"}], 0) == "info"
 }
 
 test_default_action if {
