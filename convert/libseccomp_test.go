@@ -14,6 +14,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	lsc "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/net/bpf"
+	"gopkg.in/yaml.v3"
 
 	"github.com/profilec/profilec/compiler"
 	"github.com/profilec/profilec/internal/testenv"
@@ -310,9 +311,10 @@ func unknownToLibseccomp(s *specs.LinuxSeccomp) map[string]bool {
 }
 
 // TestExportsAsRuncSeesThem: the OCI config's linux.seccomp (which runc
-// reads as is) and the kubelet Localhost file (which runtimes read as a
-// Docker profile) must make libseccomp build a filter that answers as the
-// one Docker builds for the original profile.
+// reads as is), the kubelet Localhost file and the SeccompProfile's spec as
+// the operator installs it (both of which runtimes read as a Docker
+// profile) must make libseccomp build a filter that answers as the one
+// Docker builds for the original profile.
 func TestExportsAsRuncSeesThem(t *testing.T) {
 	native := systab.NativeArch()
 	if native.Name != "SCMP_ARCH_X86_64" && native.Name != "SCMP_ARCH_AARCH64" {
@@ -350,6 +352,28 @@ func TestExportsAsRuncSeesThem(t *testing.T) {
 			local := mobyResolve(t, k.Localhost)
 			sameVerdicts(t, "kubelet Localhost file", archesOf(want), [][]schema.SyscallRule{rulesOf(want), rulesOf(local)},
 				wantRun, vmRunner(t, libseccompProgram(t, local)))
+
+			// The operator writes the SeccompProfile's spec to the node as
+			// the profile file; a runtime reads that as Docker JSON. The
+			// CRD has no defaultErrnoRet, so only profiles whose default
+			// errno is EPERM (or none) can keep every verdict that way.
+			if d := r.Seccomp.DefaultErrnoRet; d != nil && *d != 1 {
+				return
+			}
+			var obj struct {
+				Spec map[string]any `yaml:"spec"`
+			}
+			if err := yaml.Unmarshal(k.SeccompProfile, &obj); err != nil {
+				t.Fatal(err)
+			}
+			delete(obj.Spec, "disabled")
+			onNode, err := json.Marshal(obj.Spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			installed := mobyResolve(t, onNode)
+			sameVerdicts(t, "SeccompProfile as installed", archesOf(want), [][]schema.SyscallRule{rulesOf(want), rulesOf(installed)},
+				wantRun, vmRunner(t, libseccompProgram(t, installed)))
 		})
 	}
 }
