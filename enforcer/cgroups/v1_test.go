@@ -107,7 +107,7 @@ func TestV1OnTheKernel(t *testing.T) {
 
 func TestV1FreezerKillsAForkingTree(t *testing.T) {
 	requireV1(t)
-	testenv.RequireFile(t, "/sys/fs/cgroup/freezer/freezer.state")
+	testenv.RequireFile(t, "/sys/fs/cgroup/freezer/cgroup.procs")
 	sh := testenv.RequireCommand(t, "sh")
 	n := name(t)
 	t.Cleanup(func() { noLeftovers(t, n) })
