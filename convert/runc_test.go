@@ -154,7 +154,7 @@ func observed(out string) map[string]string {
 	facts := map[string]string{}
 	for _, line := range strings.Split(out, "\n") {
 		line = strings.TrimSpace(line)
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.HasPrefix(k, "Cap") || k == "NoNewPrivs" {
+		if k, v, ok := strings.Cut(line, ":"); ok && (strings.HasPrefix(k, "Cap") || k == "NoNewPrivs") {
 			facts[k] = strings.TrimSpace(v)
 			continue
 		}
