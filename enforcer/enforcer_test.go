@@ -372,3 +372,31 @@ func TestBadInputIsAStepError(t *testing.T) {
 		})
 	}
 }
+
+// TestFilterWithoutNoNewPrivs: seccomp(2) needs CAP_SYS_ADMIN to install
+// a filter without no_new_privs; the init stage keeps it until execve,
+// which must not hand it to the target.
+func TestFilterWithoutNoNewPrivs(t *testing.T) {
+	for name, user := range map[string]*plan.User{"root": {UID: 0, GID: 0}, "non-root": {UID: 1000, GID: 1000}} {
+		t.Run(name, func(t *testing.T) {
+			p := fullPlan(t)
+			p.NoNewPrivileges = false
+			p.User = user
+			defer requireClean(t, "")
+			o := run(t, p, []string{busybox, "grep", "-E", "^(CapEff|CapPrm|NoNewPrivs|Seccomp):", "/proc/self/status"}, enforcer.Options{})
+			if o.err != nil {
+				t.Fatal(o.err)
+			}
+			want := "0000000000000000"
+			if user.UID == 0 {
+				m, _ := capMask(dockerCaps)
+				want = fmt.Sprintf("%016x", m)
+			}
+			for k, v := range map[string]string{"CapEff": want, "CapPrm": want, "NoNewPrivs": "0", "Seccomp": "2"} {
+				if got := statusField(t, o.stdout, k); got != v {
+					t.Errorf("%s = %s, want %s", k, got, v)
+				}
+			}
+		})
+	}
+}

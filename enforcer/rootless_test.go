@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/sys/unix"
 	"io"
 	"os"
 	"os/exec"
@@ -49,12 +50,17 @@ func rootlessChild() int {
 	limited.Cgroup = &plan.Cgroup{PidsMax: i64(32)}
 	optional := base()
 	optional.Cgroup = &plan.Cgroup{PidsMax: i64(32), Optional: true}
+	// A filter without no_new_privs needs CAP_SYS_ADMIN, which nobody
+	// has only inside its own user namespace.
+	filtered := base()
+	filtered.NoNewPrivileges = false
+	filtered.Seccomp = filter(&testing.T{}, retAllow, retErrno|uint32(unix.EPERM), unix.SYS_MKDIR, unix.SYS_MKDIRAT)
 	script := `echo uid=$(id -u) host=$(hostname) pid=$$; grep -E '^(CapEff|NoNewPrivs):' /proc/self/status; cat /proc/self/uid_map`
 	enc := json.NewEncoder(os.Stdout)
 	for _, c := range []struct {
 		name string
 		p    *plan.Plan
-	}{{"plain", base()}, {"cgroup", limited}, {"optional", optional}} {
+	}{{"plain", base()}, {"cgroup", limited}, {"optional", optional}, {"filtered", filtered}} {
 		var out bytes.Buffer
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		res, err := enforcer.Run(ctx, c.p, []string{busybox, "sh", "-c", script}, enforcer.Options{Stdout: &out, Stderr: &out, Env: []string{"PATH=/bin:/usr/bin"}})
@@ -148,6 +154,9 @@ func TestRootlessAsNobody(t *testing.T) {
 		}
 	}
 	t.Logf("cgroup: %s; optional skipped: %q", got["cgroup"].Err, got["optional"].Skipped)
+	if c := got["filtered"]; c.Step != "" || !strings.Contains(c.Stdout, "NoNewPrivs:\t0") || !strings.Contains(c.Stdout, "uid=0") {
+		t.Errorf("rootless filter without no_new_privs: %+v", c)
+	}
 	// Without delegation a cgroup limit is a clear error...
 	if c := got["cgroup"]; c.Step != "cgroup" || !strings.Contains(c.Err, "permission denied") || c.Stdout != "" {
 		t.Errorf("cgroup without delegation: %+v, want a cgroup step error", c)
