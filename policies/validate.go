@@ -132,8 +132,8 @@ func prepareEmbedded(file, src, query string, data map[string]any) (rego.Prepare
 // Validate checks r against the built-in rules, the requested sets and the
 // organisation policies, and applies the waivers in r.PolicyExceptions and
 // in the policies' exception rules. Findings are sorted by position.
-// Organisation policies are loaded once per distinct Options for the life of
-// the process.
+// Organisation policies are loaded and compiled once per distinct set of
+// directories, namespaces and data files for the life of the process.
 func Validate(ctx context.Context, r *schema.Resolved, opts Options) ([]Finding, error) {
 	if r == nil {
 		return nil, fmt.Errorf("validate profile: no profile")
