@@ -209,10 +209,15 @@ func objectName(s string) string {
 }
 
 func marshalYAML(v any) ([]byte, error) {
+	var n yaml.Node
+	if err := n.Encode(v); err != nil {
+		return nil, err
+	}
+	flowWords(&n, "")
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
+	if err := enc.Encode(&n); err != nil {
 		return nil, err
 	}
 	if err := enc.Close(); err != nil {
@@ -359,4 +364,22 @@ func podFor(r *schema.Resolved, name, namespace, image, localPath string, ns *no
 		return nil, fmt.Errorf("write kubernetes objects: %w", err)
 	}
 	return out, nil
+}
+
+// flowWords writes lists of plain words inline ([read, write]), as people
+// write manifests; numbers stay decimal, which every YAML reader takes.
+func flowWords(n *yaml.Node, key string) {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		if flowLists[key] {
+			n.Style = yaml.FlowStyle
+		}
+		for _, c := range n.Content {
+			flowWords(c, "")
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			flowWords(n.Content[i+1], n.Content[i].Value)
+		}
+	}
 }
