@@ -111,9 +111,14 @@ func Review(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	named, err := namedFiles(dir, top, opts.Paths)
+	named, under, err := namedPaths(dir, top, opts.Paths)
 	if err != nil {
 		return nil, err
+	}
+	// Under a PATH, a YAML file with a version is a profile even without
+	// fields of its own (version and name only, or extends alone).
+	loose := func(f string) bool {
+		return slices.ContainsFunc(under, func(d string) bool { return d == "." || strings.HasPrefix(f, d+"/") })
 	}
 
 	rater := opts.Rater
@@ -127,7 +132,7 @@ func Review(ctx context.Context, opts Options) (*Report, error) {
 	for _, f := range changed {
 		isProfile := named[f.new] || named[f.old]
 		if !isProfile && f.new != "" {
-			isProfile = looksLikeProfile(filepath.Join(top, f.new))
+			isProfile = looksLikeProfile(filepath.Join(top, f.new), loose(f.new))
 		}
 		if !isProfile && f.old != "" {
 			if oldTree == "" {
@@ -136,7 +141,7 @@ func Review(ctx context.Context, opts Options) (*Report, error) {
 				}
 				defer os.RemoveAll(oldTree)
 			}
-			isProfile = looksLikeProfile(filepath.Join(oldTree, f.old))
+			isProfile = looksLikeProfile(filepath.Join(oldTree, f.old), loose(f.old))
 		}
 		if !isProfile {
 			continue
@@ -169,13 +174,13 @@ func baseTree(ctx context.Context, top, base string) (string, error) {
 	return dir, nil
 }
 
-// namedFiles returns the files paths name (not directories), relative to
-// top in git's spelling.
-func namedFiles(dir, top string, paths []string) (map[string]bool, error) {
-	out := map[string]bool{}
+// namedPaths returns the files paths name and the directories they name,
+// relative to top in git's spelling ("." for top itself).
+func namedPaths(dir, top string, paths []string) (files map[string]bool, dirs []string, err error) {
+	files = map[string]bool{}
 	absTop, err := filepath.EvalSymlinks(top)
 	if err != nil {
-		return nil, fmt.Errorf("find repository: %w", err)
+		return nil, nil, fmt.Errorf("find repository: %w", err)
 	}
 	for _, p := range paths {
 		if !filepath.IsAbs(p) {
@@ -186,6 +191,11 @@ func namedFiles(dir, top string, paths []string) (map[string]bool, error) {
 			continue
 		}
 		if st, err := os.Stat(abs); err == nil && st.IsDir() {
+			if d, err := filepath.EvalSymlinks(abs); err == nil {
+				if rel, err := filepath.Rel(absTop, d); err == nil && filepath.IsLocal(rel) {
+					dirs = append(dirs, filepath.ToSlash(rel))
+				}
+			}
 			continue
 		}
 		// The file may be gone (deleted since base): resolve its directory.
@@ -197,9 +207,9 @@ func namedFiles(dir, top string, paths []string) (map[string]bool, error) {
 		if err != nil || !filepath.IsLocal(rel) {
 			continue
 		}
-		out[filepath.ToSlash(rel)] = true
+		files[filepath.ToSlash(rel)] = true
 	}
-	return out, nil
+	return files, dirs, nil
 }
 
 // profileFields are the top-level keys only a profilec profile has
@@ -207,9 +217,10 @@ func namedFiles(dir, top string, paths []string) (map[string]bool, error) {
 var profileFields = []string{"seccomp", "capabilities", "namespaces", "cgroups", "rlimits", "noNewPrivileges", "user", "extends", "policyExceptions"}
 
 // looksLikeProfile reports whether path is a YAML file with a top-level
-// version and a profilec field, so other YAML in the repository (CI
-// workflows, Kubernetes manifests) is left alone.
-func looksLikeProfile(path string) bool {
+// version and a profilec field (or just the version, when loose), so other
+// YAML in the repository (CI workflows, Kubernetes manifests) is left
+// alone.
+func looksLikeProfile(path string, loose bool) bool {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".yaml", ".yml":
 	default:
@@ -237,7 +248,7 @@ func looksLikeProfile(path string) bool {
 		hasVersion = hasVersion || k == "version"
 		hasField = hasField || slices.Contains(profileFields, k)
 	}
-	return hasVersion && hasField
+	return hasVersion && (hasField || loose)
 }
 
 func reviewFile(ctx context.Context, f fileStatus, top, oldTree string, rater *Rater, opts Options) (FileReview, error) {

@@ -254,6 +254,13 @@ func TestReviewPaths(t *testing.T) {
 	if len(rep.Files) != 1 || len(rep.Files[0].Changes) != 0 {
 		t.Errorf("named bare file: %+v, want one file without changes", rep.Files)
 	}
+	rep, err = Review(context.Background(), Options{Dir: filepath.Join(r.dir, "c"), Paths: []string{"."}, Target: target, NoValidate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Files) != 1 || rep.Files[0].File != "c/bare.yaml" {
+		t.Errorf("bare file under a named directory: %+v, want c/bare.yaml", rep.Files)
+	}
 }
 
 func TestReviewErrors(t *testing.T) {
