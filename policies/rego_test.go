@@ -12,6 +12,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/cover"
+	"github.com/open-policy-agent/opa/v1/format"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
 
@@ -186,6 +187,27 @@ func TestTables(t *testing.T) {
 			if x, ok := systab.LookupArch(s); !ok || x.Name != s {
 				t.Errorf("unknown architecture %q", s)
 			}
+		}
+	}
+}
+
+// TestRegoFormatted: the Rego is as `opa fmt` writes it, as Go is gofmt'd.
+func TestRegoFormatted(t *testing.T) {
+	files, err := filepath.Glob("rego/*.rego")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := format.SourceWithOpts(f, src, format.Opts{RegoVersion: ast.RegoV1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, src) {
+			t.Errorf("%s is not formatted as opa fmt would; it would be:\n%s", f, got)
 		}
 	}
 }

@@ -119,7 +119,7 @@ required_caps(name) := {"CAP_SYS_PTRACE"} if {
 # requires for them.
 unguarded contains name if {
 	input.seccomp.enabled
-	some name in object.keys(isolation_syscalls) | ptrace_syscalls
+	some name in (object.keys(isolation_syscalls) | ptrace_syscalls)
 	reachable(name)
 	count(required_caps(name) & granted) == 0
 }

@@ -4,8 +4,10 @@ package main
 deny_memory contains msg if {
 	limit := input.facts.limits.memoryBytes
 	limit > data.max_memory_bytes
-	msg := {"msg": sprintf("memory limit %d exceeds %d", [limit, data.max_memory_bytes]),
-	        "path": "cgroups.memory.max"}
+	msg := {
+		"msg": sprintf("memory limit %d exceeds %d", [limit, data.max_memory_bytes]),
+		"path": "cgroups.memory.max",
+	}
 }
 
 warn_description contains "say what the profile is for" if {
