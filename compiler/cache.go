@@ -12,16 +12,16 @@ import (
 // arch and nr known and the arguments not, the path may only load nr or
 // arch, compare with constants (JEQ, JGE, JGT, JSET), jump, AND with a
 // constant and return a constant, and that constant must be ALLOW. The
-// numbers tried are 0 to the arch's highest (with bit 30 on x32, whose
-// calls the kernel in fact never caches).
+// numbers tried are 0 to the arch's highest ordinary one (with bit 30 on
+// x32, whose calls the kernel in fact never caches); ARM's private calls
+// near 0xf0000 lie past the kernel's table and are never cached.
 func CacheableSyscalls(prog []plan.Instruction, arch systab.Arch) []int {
 	r := fromPlan(prog)
 	if bpf.Validate(r) != nil {
 		return nil
 	}
 	var out []int
-	top := systab.MaxSyscall(arch.Name)
-	for nr := int(arch.NrBits); nr <= top; nr++ {
+	for nr := int(arch.NrBits); nr <= cacheTop(arch); nr++ {
 		if constAllow(r, arch.Audit, uint32(nr)) {
 			out = append(out, nr)
 		}
@@ -71,4 +71,16 @@ func constAllow(r []bpf.RawInsn, audit, nr uint32) bool {
 		}
 	}
 	return false
+}
+
+// cacheTop is the highest number of arch's table below its private
+// ranges: what the kernel's cache bitmap (NR_syscalls entries) spans.
+func cacheTop(arch systab.Arch) int {
+	top := -1
+	for _, name := range systab.SyscallNames(arch.Name) {
+		if nr, ok := systab.SyscallNumber(arch.Name, name); ok && nr < int(arch.NrBits)+0x10000 {
+			top = max(top, nr)
+		}
+	}
+	return top
 }

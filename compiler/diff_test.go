@@ -95,7 +95,7 @@ func differential(t testing.TB, s *schema.ResolvedSeccomp, native string) bool {
 	// its arguments: the tree keeps argument loads off their paths.
 	for _, a := range opt.IR.Arches {
 		var want []int
-		for n := int(a.Arch.NrBits); n <= systab.MaxSyscall(a.Arch.Name); n++ {
+		for n := int(a.Arch.NrBits); n <= cacheTop(a.Arch); n++ {
 			if !a.Claims(uint32(n)) {
 				continue
 			}
@@ -107,8 +107,12 @@ func differential(t testing.TB, s *schema.ResolvedSeccomp, native string) bool {
 		// The optimiser may prove more (a rule "arg >= 0" always holds),
 		// so the cache may serve more, but only what the IR allows.
 		got := CacheableSyscalls(opt.Instructions, a.Arch)
+		served := make(map[int]bool, len(got))
+		for _, n := range got {
+			served[n] = true
+		}
 		for _, n := range want {
-			if !slices.Contains(got, n) {
+			if !served[n] {
 				t.Fatalf("%s: the action cache does not serve nr %d, allowed whatever its arguments", a.Arch.Name, n)
 			}
 		}
