@@ -29,7 +29,7 @@ type K8sOptions struct {
 // profile file for clusters without the operator, and a Pod whose
 // securityContext and resources carry the rest of the profile.
 type K8s struct {
-	SeccompProfile []byte // YAML, security-profiles-operator.x-k8s.io/v1beta1
+	SeccompProfile []byte // YAML, security-profiles-operator.x-k8s.io/v1beta1; nil without a filter
 	// Localhost is the seccomp JSON for the kubelet's seccomp directory;
 	// LocalhostPath is where it goes below that directory
 	// (/var/lib/kubelet/seccomp by default) and what the Pod references.
@@ -42,8 +42,10 @@ type K8s struct {
 // kubectl apply -f.
 func (k *K8s) Manifests() []byte {
 	var b bytes.Buffer
-	b.Write(k.SeccompProfile)
-	b.WriteString("---\n")
+	if k.SeccompProfile != nil {
+		b.Write(k.SeccompProfile)
+		b.WriteString("---\n")
+	}
 	b.Write(k.Pod)
 	return b.Bytes()
 }
@@ -100,14 +102,11 @@ type spoArgOut struct {
 // ToK8s writes a resolved profile for Kubernetes. The CRD and the Pod API
 // have no conditions, so r must be resolved for the nodes' architecture.
 func ToK8s(r *schema.Resolved, o K8sOptions) (*K8s, []Note, error) {
-	if r == nil || !r.Seccomp.Enabled {
-		return nil, nil, fmt.Errorf("write kubernetes objects: the profile has no seccomp section (use seccompProfile type Unconfined)")
+	if r == nil {
+		return nil, nil, fmt.Errorf("write kubernetes objects: no profile")
 	}
 	var ns notes
 	ns.add("", "conditions (includes/excludes) and extends were resolved for %s", targetString(r.Target))
-	// Kubernetes runtimes start containers with runc or crun, which make
-	// syscalls of their own after installing the filter.
-	runcNeeds(r, &ns)
 	name := o.Name
 	if name == "" {
 		name = objectName(r.Name)
@@ -118,6 +117,19 @@ func ToK8s(r *schema.Resolved, o K8sOptions) (*K8s, []Note, error) {
 	if namespace == "" {
 		namespace = "default"
 	}
+	if !r.Seccomp.Enabled {
+		// No filter is what Kubernetes calls Unconfined; the rest of the
+		// profile still belongs in the Pod.
+		ns.add("seccomp", "the profile has no seccomp section: the Pod runs Unconfined, and there is no SeccompProfile or Localhost file")
+		pod, err := podFor(r, name, namespace, o.Image, seccompProfile{Type: "Unconfined"}, &ns)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &K8s{Pod: pod}, ns, nil
+	}
+	// Kubernetes runtimes start containers with runc or crun, which make
+	// syscalls of their own after installing the filter.
+	runcNeeds(r, &ns)
 	s := &r.Seccomp
 	if s.DefaultAction == "SCMP_ACT_NOTIFY" {
 		return nil, nil, fmt.Errorf("write kubernetes objects: defaultAction SCMP_ACT_NOTIFY is refused by the SeccompProfile CRD and by runtimes")
@@ -175,7 +187,7 @@ func ToK8s(r *schema.Resolved, o K8sOptions) (*K8s, []Note, error) {
 	// operator/NAMESPACE/NAME.json below the kubelet's seccomp root; the
 	// Localhost file goes to the same place, so the Pod works either way.
 	localPath := "operator/" + namespace + "/" + name + ".json"
-	pod, err := podFor(r, name, namespace, o.Image, localPath, &ns)
+	pod, err := podFor(r, name, namespace, o.Image, seccompProfile{Type: "Localhost", LocalhostProfile: localPath}, &ns)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -249,7 +261,7 @@ type podSecurity struct {
 
 type seccompProfile struct {
 	Type             string `yaml:"type"`
-	LocalhostProfile string `yaml:"localhostProfile"`
+	LocalhostProfile string `yaml:"localhostProfile,omitempty"`
 }
 
 type podContainer struct {
@@ -275,15 +287,14 @@ type containerResources struct {
 	Limits map[string]string `yaml:"limits"`
 }
 
-// podFor writes the Pod: seccompProfile Localhost at LocalhostPath,
+// podFor writes the Pod: the seccompProfile sc,
 // capabilities as drop ALL plus the granted set, allowPrivilegeEscalation
 // as the negation of noNewPrivileges, the user, and memory and CPU limits.
-func podFor(r *schema.Resolved, name, namespace, image, localPath string, ns *notes) ([]byte, error) {
+func podFor(r *schema.Resolved, name, namespace, image string, sc seccompProfile, ns *notes) ([]byte, error) {
 	if image == "" {
 		image = "REPLACE-WITH-YOUR-IMAGE"
 		ns.add("pod", "no --image given: the Pod's image is a placeholder to replace")
 	}
-	sc := seccompProfile{Type: "Localhost", LocalhostProfile: localPath}
 	pod := podOut{
 		APIVersion: "v1",
 		Kind:       "Pod",

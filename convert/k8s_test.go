@@ -277,3 +277,28 @@ func TestK8sDefaultErrnoNote(t *testing.T) {
 		}
 	}
 }
+
+// TestK8sUnconfined: a profile without a filter still has a Pod to carry
+// its capabilities and limits, marked Unconfined.
+func TestK8sUnconfined(t *testing.T) {
+	p, err := schema.LoadBytes("n.yaml", []byte("version: 1\nname: nofilter\ncapabilities: {add: [CAP_KILL]}\ncgroups: {memory: {max: 1Gi}}\n"), schema.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, notes, err := ToK8s(resolve(t, p, "SCMP_ARCH_X86_64", "6.1"), K8sOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.SeccompProfile != nil || k.Localhost != nil || !hasNote(notes, "seccomp") {
+		t.Errorf("objects for a profile without a filter: %q %q %v", k.SeccompProfile, k.Localhost, notes)
+	}
+	m := string(k.Manifests())
+	for _, want := range []string{"type: Unconfined\n", "add: [KILL]", "memory: \"1073741824\""} {
+		if !strings.Contains(m, want) {
+			t.Errorf("the Pod lacks %q:\n%s", want, m)
+		}
+	}
+	if strings.Contains(m, "localhostProfile") || strings.Contains(m, "SeccompProfile") {
+		t.Errorf("an Unconfined Pod references a profile:\n%s", m)
+	}
+}

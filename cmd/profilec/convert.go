@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
 
 	"github.com/profilec/profilec/compiler"
 	"github.com/profilec/profilec/convert"
@@ -322,6 +323,9 @@ func writeK8s(a *app, dir string, k *convert.K8s) error {
 		return &exitError{code: exitFailure, err: fmt.Errorf("write output: %w", err)}
 	}
 	base := strings.TrimSuffix(filepath.Base(k.LocalhostPath), ".json")
+	if k.LocalhostPath == "" {
+		base = podName(k.Pod)
+	}
 	files := []struct {
 		name string
 		data []byte
@@ -332,13 +336,30 @@ func writeK8s(a *app, dir string, k *convert.K8s) error {
 	}
 	var listing bytes.Buffer
 	for _, f := range files {
+		if f.data == nil {
+			continue // no filter: neither a SeccompProfile nor a Localhost file
+		}
 		p := filepath.Join(dir, f.name)
 		if err := os.WriteFile(p, f.data, 0o644); err != nil {
 			return &exitError{code: exitFailure, err: fmt.Errorf("write output: %w", err)}
 		}
 		fmt.Fprintln(&listing, p)
 	}
-	fmt.Fprintf(&listing, "# without the operator, copy %s to /var/lib/kubelet/seccomp/%s on every node\n", filepath.Join(dir, base+".json"), k.LocalhostPath)
+	if k.LocalhostPath != "" {
+		fmt.Fprintf(&listing, "# without the operator, copy %s to /var/lib/kubelet/seccomp/%s on every node\n", filepath.Join(dir, base+".json"), k.LocalhostPath)
+	}
 	_, err := a.stdout.Write(listing.Bytes())
 	return err
+}
+
+// podName reads metadata.name back from the Pod ToK8s wrote, to name its
+// file when there is no seccomp profile to name it after.
+func podName(pod []byte) string {
+	var p struct {
+		Metadata struct{ Name string } `yaml:"metadata"`
+	}
+	if yaml.Unmarshal(pod, &p) != nil || p.Metadata.Name == "" {
+		return "pod"
+	}
+	return p.Metadata.Name
 }
