@@ -2,6 +2,7 @@ package cgroups
 
 import (
 	"fmt"
+	"golang.org/x/sys/unix"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -170,5 +171,56 @@ func TestV1SwapWithoutMemoryMax(t *testing.T) {
 	t.Cleanup(func() { noLeftovers(t, n) })
 	if _, err := NewV1(&plan.Cgroup{MemorySwapMax: i64(0)}, Options{Name: n}); err == nil {
 		t.Error("swap max without memory max: no error")
+	}
+}
+
+func TestV1IOLimits(t *testing.T) {
+	requireV1(t)
+	testenv.RequireFile(t, "/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device")
+	var st unix.Stat_t
+	if err := unix.Stat("/", &st); err != nil {
+		t.Fatal(err)
+	}
+	// Throttling needs a whole block device; / is on one on this host's
+	// VM disk, or on a partition whose disk is minor 0.
+	dev := fmt.Sprintf("%d:%d", unix.Major(st.Dev), unix.Minor(st.Dev))
+	if _, err := os.Stat(fmt.Sprintf("/sys/dev/block/%s/partition", dev)); err == nil {
+		dev = fmt.Sprintf("%d:0", unix.Major(st.Dev))
+	}
+	n := name(t)
+	t.Cleanup(func() { noLeftovers(t, n) })
+	m, err := NewV1(&plan.Cgroup{IOMax: []plan.IOMax{{Device: dev, RBps: 1 << 20, WIOps: 100}}}, Options{Name: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := m.(*v1).dirs["blkio"]
+	if got := strings.TrimSpace(read(t, filepath.Join(d, "blkio.throttle.read_bps_device"))); got != dev+" 1048576" {
+		t.Errorf("read_bps_device = %q", got)
+	}
+	if got := strings.TrimSpace(read(t, filepath.Join(d, "blkio.throttle.write_iops_device"))); got != dev+" 100" {
+		t.Errorf("write_iops_device = %q", got)
+	}
+	if err := m.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+
+	// blkio.weight exists only with a proportional I/O scheduler (BFQ);
+	// without it a weight is a clear error, or a reported skip.
+	if _, err := os.Stat("/sys/fs/cgroup/blkio/blkio.weight"); err == nil {
+		return
+	}
+	if _, err := NewV1(&plan.Cgroup{IOWeight: u64(100)}, Options{Name: n}); err == nil || !strings.Contains(err.Error(), "io weight") {
+		t.Errorf("io weight without blkio.weight = %v, want an error naming it", err)
+	}
+	noLeftovers(t, n)
+	m, err = NewV1(&plan.Cgroup{IOWeight: u64(100), Optional: true}, Options{Name: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := m.Skipped(); len(s) != 1 || !strings.Contains(s[0], "io weight") {
+		t.Errorf("skipped %q", s)
+	}
+	if err := m.Destroy(); err != nil {
+		t.Fatal(err)
 	}
 }
