@@ -1,6 +1,7 @@
 package enforcer_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -398,5 +399,35 @@ func TestFilterWithoutNoNewPrivs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestNoMountReachesTheHost: a pid namespace without a mount namespace
+// gets one anyway (its /proc must be fresh), and the host's mount table
+// is the same after every kind of run.
+func TestNoMountReachesTheHost(t *testing.T) {
+	before, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := fullPlan(t)
+	p.Namespaces.Mount = false
+	defer requireClean(t, "")
+	o := run(t, p, []string{busybox, "sh", "-c", "cat /proc/1/comm; ls /proc | grep -c '^[0-9]*$'"}, enforcer.Options{})
+	if o.err != nil {
+		t.Fatal(o.err)
+	}
+	if f := strings.Fields(o.stdout); len(f) != 2 || f[0] != "busybox" || f[1] == "" || len(f[1]) > 1 {
+		t.Errorf("target's /proc shows %q; want its own namespace (pid 1 busybox, a handful of pids)", o.stdout)
+	}
+	for _, step := range []string{"mount-private", "mount-proc", "seccomp"} {
+		_ = run(t, fullPlan(t), []string{busybox, "true"}, enforcer.Options{Fault: step})
+	}
+	after, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Errorf("the host's mount table changed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }
