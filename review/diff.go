@@ -240,11 +240,6 @@ type side struct {
 	s *compiler.SyscallIR
 }
 
-func (x side) decide(args [6]uint64) uint32 {
-	v, _ := x.verdict(args)
-	return v
-}
-
 // verdict returns the action for args and the index of the rule that
 // gives it, -1 for the default.
 func (x side) verdict(args [6]uint64) (uint32, int) {

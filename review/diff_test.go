@@ -289,3 +289,68 @@ func TestDiffLoggedAndWeights(t *testing.T) {
 	wantChange(t, cs, KindSyscallAction, "read", RiskInfo, "read: allowed with SCMP_ACT_LOG, was SCMP_ACT_ALLOW")
 	wantChange(t, cs, KindLimitAdded, "cpu.weight", RiskInfo, "cpu.weight set to 200 (was unset)")
 }
+
+// TestDiffWords: how argument changes read.
+func TestDiffWords(t *testing.T) {
+	const head = "version: 1\nseccomp:\n  defaultAction: errno\n  syscalls:\n"
+	for _, tc := range []struct {
+		name, old, new string
+		kind, msg      string
+	}{
+		{"conditional to any", "    - {names: [kill], action: allow, args: [{index: 1, value: 0, op: eq}]}\n",
+			"    - {names: [kill], action: allow}\n",
+			KindSyscallWidened, "kill: now allowed for any arguments, was only for arg1 == 0"},
+		{"any to conditional", "    - {names: [kill], action: allow}\n",
+			"    - {names: [kill], action: allow, args: [{index: 1, value: 0, op: eq}]}\n",
+			KindSyscallNarrowed, "kill: now allowed only for arg1 == 0"},
+		{"one condition dropped", "    - {names: [kill], action: allow, args: [{index: 1, value: 0, op: eq}]}\n    - {names: [kill], action: allow, args: [{index: 1, value: 15, op: eq}]}\n",
+			"    - {names: [kill], action: allow, args: [{index: 1, value: 0, op: eq}]}\n",
+			KindSyscallNarrowed, "kill: no longer allowed for arg1 == 0xf"},
+		{"swapped", "    - {names: [kill], action: allow, args: [{index: 1, value: 0, op: eq}]}\n",
+			"    - {names: [kill], action: allow, args: [{index: 1, value: 15, op: eq}]}\n",
+			KindSyscallWidened, "kill: now also allowed for arg1 == 0xf; no longer for arg1 == 0"},
+		// Only a default that allows gives "except": libseccomp lets an
+		// unconditional rule replace any conditional one.
+		{"allowed except", "    - {names: [kill], action: errno}\n",
+			"    - {names: [kill], action: errno, args: [{index: 1, value: 9, op: eq}]}\n",
+			KindSyscallAllowed, "kill: newly allowed for any arguments except arg1 == 9"},
+		{"masked", "",
+			"    - {names: [clone], action: allow, args: [{index: 0, value: 0x7e020000, valueTwo: 0, op: masked_eq}]}\n",
+			KindSyscallAllowed, "clone: newly allowed for arg0 & 0x7e020000 == 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := head
+			if tc.name == "allowed except" {
+				h = strings.Replace(head, "errno", "allow", 1)
+			}
+			d, err := Diff(resolveBytes(t, "old.yaml", h+tc.old+"    - {names: [read], action: allow}\n"),
+				resolveBytes(t, "new.yaml", h+tc.new+"    - {names: [read], action: allow}\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(d.Changes) != 1 || d.Changes[0].Kind != tc.kind || d.Changes[0].Message != tc.msg {
+				t.Errorf("changes %+v, want one %s: %q", d.Changes, tc.kind, tc.msg)
+			}
+		})
+	}
+}
+
+func TestDiffNamespaceSettings(t *testing.T) {
+	old := resolveBytes(t, "old.yaml", "version: 1\nnamespaces:\n  uts: {hostname: a}\n")
+	new := resolveBytes(t, "new.yaml", "version: 1\nnamespaces:\n  uts: {hostname: b}\n  user: true\n")
+	d, err := Diff(old, new)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantKinds := []string{KindNSAdded, KindNSChanged}
+	var got []string
+	for _, c := range d.Changes {
+		got = append(got, c.Kind)
+	}
+	if !slices.Equal(got, wantKinds) {
+		t.Fatalf("kinds %v, want %v: %+v", got, wantKinds, d.Changes)
+	}
+	if msg := d.Changes[1].Message; msg != `uts namespace hostname "b", was "a"` {
+		t.Errorf("message %q", msg)
+	}
+}
