@@ -75,14 +75,24 @@ func NewRater(dirs []string) (*Rater, error) {
 			}
 			m, err := ast.ParseModuleWithOpts(path, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
 			if err != nil {
-				return err
+				// A conftest policy in v0 syntax may share the directory;
+				// it is skipped below, but must still parse.
+				m0, err0 := ast.ParseModuleWithOpts(path, string(src), ast.ParserOptions{RegoVersion: ast.RegoV0})
+				if err0 != nil {
+					return err
+				}
+				m = m0
 			}
 			if m == nil {
 				return nil
 			}
-			if strings.TrimPrefix(m.Package.Path.String(), "data.") == Package {
-				found = true
+			// Only the review package and those below it are risk rules;
+			// validation policies in the same directory are left alone.
+			pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
+			if pkg != Package && !strings.HasPrefix(pkg, Package+".") {
+				return nil
 			}
+			found = found || pkg == Package
 			modules[path] = m
 			return nil
 		})

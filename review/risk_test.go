@@ -86,6 +86,10 @@ risk contains {"index": i, "level": "medium", "reason": "getpid is watched here"
 	c.subject == "getpid"
 }
 `)
+	// A conftest policy (v0 syntax, package main) may share the directory.
+	if err := os.WriteFile(filepath.Join(dir, "main.rego"), []byte("package main\n\ndeny[msg] { msg := \"x\" }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	r, err := NewRater([]string{dir})
 	if err != nil {
 		t.Fatal(err)
