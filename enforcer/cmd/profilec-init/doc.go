@@ -1,2 +1,2 @@
-// Command profilec-init is profilec exec's init stage as a binary of its own: installed next to profilec, it is started instead of re-executing the whole CLI, which saves the CLI's start-up cost on every launch.
+// Command profilec-init is profilec exec's init stage as a small binary of its own, and a lean `profilec-init exec PLAN.json -- CMD` launcher that skips the full CLI's start-up.
 package main

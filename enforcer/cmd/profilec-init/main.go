@@ -1,14 +1,88 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 
+	"github.com/profilec/profilec/compiler/plan"
 	"github.com/profilec/profilec/enforcer"
 )
 
 func main() {
 	enforcer.Main()
-	fmt.Fprintln(os.Stderr, "profilec-init: the init stage of profilec exec, started by profilec; not for running by hand")
+	if len(os.Args) > 1 && os.Args[1] == "exec" {
+		os.Exit(lean(os.Args[2:], os.Stdout, os.Stderr))
+	}
+	fmt.Fprintln(os.Stderr, "profilec-init: the init stage of profilec exec, started by profilec; not for running by hand\n"+
+		"usage: profilec-init exec [--timeout D] [--stats] PLAN.json -- CMD [ARG...]")
 	os.Exit(2)
+}
+
+// lean is `profilec exec` for compiled plans only: no profile loading, no
+// policies, so none of their start-up cost. Exit statuses are profilec's:
+// the target's own (128+N for signal N), 2 usage, 3 confinement failed.
+func lean(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("profilec-init exec", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	timeout := fs.Duration("timeout", 0, "kill the whole process tree after `DURATION`")
+	stats := fs.Bool("stats", false, "print peak memory, CPU time and peak pids to stderr")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	rest := fs.Args()
+	if len(rest) < 3 || rest[1] != "--" {
+		fmt.Fprintln(stderr, "profilec-init exec: usage: profilec-init exec [--timeout D] [--stats] PLAN.json -- CMD [ARG...]")
+		return 2
+	}
+	p, err := readPlan(rest[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "profilec-init: %v\n", err)
+		return 2
+	}
+	self, _ := os.Executable()
+	res, err := enforcer.Run(context.Background(), p, rest[2:], enforcer.Options{
+		Timeout: *timeout, Stats: *stats, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr,
+		ForwardSignals: true, InitPath: self,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "profilec-init: %v\n", err)
+		return 3
+	}
+	for _, s := range res.Skipped {
+		fmt.Fprintf(stderr, "profilec-init: skipped optional cgroup limit: %s\n", s)
+	}
+	if res.Report != "" {
+		fmt.Fprintf(stderr, "profilec-init: %s\n", res.Report)
+	}
+	if s := res.Stats; s != nil {
+		fmt.Fprintf(stderr, "profilec-init: stats: peak memory %d bytes, cpu time %v, peak pids %d (sampled: %v, cgroup v%d); supervisor peak RSS %d bytes\n",
+			s.PeakMemory, s.CPUTime, s.PeakPids, s.PidsSampled, s.CgroupVersion, s.SupervisorPeakRSS)
+	}
+	return res.ExitCode
+}
+
+func readPlan(path string) (*plan.Plan, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	dec.DisallowUnknownFields()
+	p := new(plan.Plan)
+	if err := dec.Decode(p); err != nil {
+		return nil, fmt.Errorf("read plan %s: %w", path, err)
+	}
+	if p.Version != plan.Version {
+		return nil, fmt.Errorf("read plan %s: version %d, this binary reads version %d", path, p.Version, plan.Version)
+	}
+	if p.ProfileDigest == "" {
+		return nil, errors.New("read plan " + path + ": not a plan (no profileDigest); compile profiles with profilec compile")
+	}
+	return p, nil
 }
