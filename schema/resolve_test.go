@@ -705,3 +705,23 @@ func TestContainersCommon(t *testing.T) {
 		wantCodes(t, err, codes...)
 	}
 }
+
+// TestForeignSyscalls: a syscall of another architecture is no mistake; it
+// stays in the resolved rules and the compiler skips it where it is absent.
+func TestForeignSyscalls(t *testing.T) {
+	doc := "version: 1\nseccomp: {defaultAction: errno, syscalls: [{names: [arch_prctl, sync_file_range2, s390_runtime_instr, read], action: allow}]}\n"
+	for _, arch := range []string{"x86_64", "aarch64", "s390x"} {
+		r, err := resolveFiles(t, map[string]string{"p.yaml": doc}, "p.yaml", Target{Arch: arch, Kernel: "6.1"})
+		if err != nil {
+			t.Fatalf("%s: %v", arch, err)
+		}
+		if d := cmp.Diff([]string{"ALLOW:arch_prctl,sync_file_range2,s390_runtime_instr,read"}, ruleNames(r)); d != "" {
+			t.Errorf("%s: %s", arch, d)
+		}
+	}
+	for _, name := range []string{"arch_prctl", "sync_file_range2", "s390_runtime_instr"} {
+		if !systab.KnownSyscall(name) {
+			t.Errorf("systab does not know %s", name)
+		}
+	}
+}
