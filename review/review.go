@@ -97,7 +97,7 @@ func Review(ctx context.Context, opts Options) (*Report, error) {
 	}
 	top := strings.TrimSpace(string(out))
 	if _, err := git(ctx, dir, "rev-parse", "--verify", "--quiet", base+"^{commit}"); err != nil {
-		return nil, fmt.Errorf("find base revision: %q is not a commit in %s", base, top)
+		return nil, fmt.Errorf("find base revision: %q is not a commit in %s (a shallow clone may lack it: fetch it, or check out with fetch-depth 0)", base, top)
 	}
 	// Pathspecs are relative to dir, as the user wrote them; git prints
 	// paths relative to the top of the work tree.
