@@ -59,6 +59,8 @@ func TestDocsExamples(t *testing.T) {
 	if len(blocks) < 10 {
 		t.Fatalf("found only %d yaml examples in %s", len(blocks), docsFile)
 	}
+	schemaDoc := loadSchema(t)
+	schemaDefs, _ := schemaDoc["definitions"].(map[string]any)
 	dir := t.TempDir()
 	names := map[string]int{}
 	claimsLeft := map[string]bool{}
@@ -75,6 +77,10 @@ func TestDocsExamples(t *testing.T) {
 		path := filepath.Join(dir, fmt.Sprintf("example-%d.yaml", i))
 		if err := os.WriteFile(path, []byte(b), 0o644); err != nil {
 			t.Fatal(err)
+		}
+		// Editors check the same examples against the JSON Schema.
+		if errs := validate(schemaDoc, yamlValue(t, []byte(b)), schemaDefs, name); len(errs) > 0 {
+			t.Errorf("%s: the JSON Schema rejects the example:\n%s", name, strings.Join(errs, "\n"))
 		}
 		r, err := LoadResolved(path, x86, Options{Bases: diskBases})
 		if err != nil {
