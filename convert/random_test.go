@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/profilec/profilec/schema"
@@ -107,6 +108,7 @@ func TestRandomDockerRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	viaSPO := 0
 	for seed := uint64(1); seed <= 25; seed++ {
 		data := randomDocker(rand.New(rand.NewPCG(seed, 0x70726f66)))
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
@@ -127,6 +129,35 @@ func TestRandomDockerRoundTrips(t *testing.T) {
 				sameVerdicts(t, targetName(tg).String(), r1.Seccomp.Architectures, [][]schema.SyscallRule{r1.Seccomp.Syscalls, r2.Seccomp.Syscalls},
 					progRunner(compileFor(t, r1)), progRunner(compileFor(t, r2)))
 			}
+			// Through config.json and the SeccompProfile as well.
+			r1 := resolve(t, p, "SCMP_ARCH_X86_64", "6.1")
+			cfg, _, err := ToOCI(r1, OCIOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			viaOCI, _, err := FromOCI(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r2 := resolve(t, reload(t, viaOCI), "SCMP_ARCH_X86_64", "6.1")
+			sameVerdicts(t, "oci", r1.Seccomp.Architectures, [][]schema.SyscallRule{r1.Seccomp.Syscalls, r2.Seccomp.Syscalls},
+				progRunner(compileFor(t, r1)), progRunner(compileFor(t, r2)))
+			k, _, err := ToK8s(r1, K8sOptions{})
+			if err != nil {
+				if !strings.Contains(err.Error(), "int64") {
+					t.Fatal(err)
+				}
+			} else {
+				fromSPO, _, err := FromSPO(k.SeccompProfile, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				viaSPO++
+				r3 := resolve(t, reload(t, fromSPO), "SCMP_ARCH_X86_64", "6.1")
+				r3.Seccomp.DefaultErrnoRet = r1.Seccomp.DefaultErrnoRet // the CRD's one gap, noted
+				sameVerdicts(t, "k8s", r1.Seccomp.Architectures, [][]schema.SyscallRule{r1.Seccomp.Syscalls, r3.Seccomp.Syscalls},
+					progRunner(compileFor(t, r1)), progRunner(compileFor(t, r3)))
+			}
 			if native.Name != "SCMP_ARCH_X86_64" {
 				return
 			}
@@ -138,5 +169,8 @@ func TestRandomDockerRoundTrips(t *testing.T) {
 				t.Logf("profile:\n%s", data)
 			}
 		})
+	}
+	if viaSPO < 5 {
+		t.Errorf("only %d random profiles went through the SeccompProfile (the rest have values beyond int64)", viaSPO)
 	}
 }
