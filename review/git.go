@@ -92,12 +92,34 @@ const maxTreeFile = 4 << 20
 
 // extractTree writes rev's YAML and JSON files under dir, so profiles at
 // rev load with their extends as they were at rev, not as they are now.
-func extractTree(ctx context.Context, top, rev, dir string) error {
-	out, err := git(ctx, top, "archive", "--format=tar", rev)
+// The archive is streamed: a large repository is never held in memory.
+func extractTree(ctx context.Context, top, rev, dir string) (err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "git", "-C", top, "archive", "--format=tar", rev)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return err
+		return fmt.Errorf("git archive: %w", err)
 	}
-	tr := tar.NewReader(bytes.NewReader(out))
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("git archive: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			// Nothing more is wanted: stop git rather than drain it.
+			cancel()
+			_ = cmd.Wait()
+			return
+		}
+		// An archive that ended early is git's failure, reported as such.
+		_, _ = io.Copy(io.Discard, out)
+		if werr := cmd.Wait(); werr != nil {
+			err = fmt.Errorf("git archive: %s", strings.TrimSpace(stderr.String()))
+		}
+	}()
+	tr := tar.NewReader(out)
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {

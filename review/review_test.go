@@ -299,3 +299,23 @@ func TestParseNameStatus(t *testing.T) {
 		t.Error("a truncated rename gave no error")
 	}
 }
+
+func TestExtractTree(t *testing.T) {
+	r := newRepo(t)
+	r.write("a/p.yaml", gone)
+	r.write("b/c.json", "{}")
+	r.write("README.md", "not extracted")
+	r.commit("first")
+	dir := t.TempDir()
+	if err := extractTree(context.Background(), r.dir, "HEAD", dir); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"a/p.yaml": true, "b/c.json": true, "README.md": false} {
+		if _, err := os.Stat(filepath.Join(dir, name)); (err == nil) != want {
+			t.Errorf("%s extracted: %v, want %v", name, err == nil, want)
+		}
+	}
+	if err := extractTree(context.Background(), r.dir, "no-such-rev", t.TempDir()); err == nil {
+		t.Error("an unknown revision gave no error")
+	}
+}
