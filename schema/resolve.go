@@ -272,6 +272,11 @@ func Resolve(chain []*Profile, t Target) (*Resolved, error) {
 	if len(chain) == 0 {
 		return nil, errors.New("resolve profile: empty chain")
 	}
+	for i, p := range chain {
+		if p == nil {
+			return nil, fmt.Errorf("resolve profile: chain entry %d is nil", i)
+		}
+	}
 	arch, ok := systab.LookupArch(t.Arch)
 	if !ok {
 		return nil, fmt.Errorf("resolve profile: unknown target architecture %q", t.Arch)

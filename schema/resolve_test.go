@@ -539,6 +539,9 @@ func TestResolveBadTarget(t *testing.T) {
 	if _, err := Resolve(nil, x86); err == nil {
 		t.Error("Resolve(nil) succeeded")
 	}
+	if _, err := Resolve([]*Profile{{Version: 1}, nil}, x86); err == nil {
+		t.Error("Resolve with a nil profile succeeded")
+	}
 }
 
 // TestDockerNulls: JSON written by Go tools carries nulls and empty lists
