@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -172,5 +174,63 @@ func TestRandomDockerRoundTrips(t *testing.T) {
 	}
 	if viaSPO < 5 {
 		t.Errorf("only %d random profiles went through the SeccompProfile (the rest have values beyond int64)", viaSPO)
+	}
+}
+
+// TestRandomChainsToDocker: random bases and random profiles extending
+// them, merged into one Docker profile, compile to the filter
+// schema.Resolve makes of the chain, on several targets.
+func TestRandomChainsToDocker(t *testing.T) {
+	opts := schema.Options{}
+	for seed := uint64(1); seed <= 15; seed++ {
+		r := rand.New(rand.NewPCG(seed, 0x636861696e))
+		dir := t.TempDir()
+		base, err := FromDocker(randomDocker(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		child, err := FromDocker(randomDocker(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		base.Capabilities = &schema.Capabilities{Add: []string{"CAP_SYS_ADMIN", "CAP_KILL"}}
+		child.Capabilities = &schema.Capabilities{Drop: []string{"CAP_KILL"}, Add: []string{"CAP_SYS_PTRACE"}}
+		child.Extends = []string{"./base.yaml"}
+		if r.IntN(2) == 0 {
+			child.Seccomp.DefaultAction = "" // inherited
+			child.Seccomp.DefaultErrnoRet = nil
+		}
+		for name, p := range map[string]*schema.Profile{"base.yaml": base, "child.yaml": child} {
+			y, err := ToYAML(p, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), y, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		chain, err := schema.LoadChain(filepath.Join(dir, "child.yaml"), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tg := range []schema.Target{{Arch: "SCMP_ARCH_X86_64", Kernel: "6.1"}, {Arch: "SCMP_ARCH_X86", Kernel: "4.4"}} {
+			rc, err := schema.Resolve(chain, tg)
+			if err != nil {
+				t.Fatalf("seed %d: %v", seed, err)
+			}
+			out, _, err := ChainToDocker(chain, rc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := FromDocker(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q.Capabilities = &schema.Capabilities{Add: rc.Capabilities.Bounding}
+			rq := resolve(t, q, tg.Arch, tg.Kernel)
+			sameVerdicts(t, fmt.Sprintf("seed %d %v", seed, targetName(tg)), rc.Seccomp.Architectures,
+				[][]schema.SyscallRule{rc.Seccomp.Syscalls, rq.Seccomp.Syscalls},
+				progRunner(compileFor(t, rc)), progRunner(compileFor(t, rq)))
+		}
 	}
 }
