@@ -2,11 +2,14 @@ package enforcer_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"github.com/profilec/profilec/internal/testenv"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -429,5 +432,40 @@ func TestNoMountReachesTheHost(t *testing.T) {
 	}
 	if !bytes.Equal(before, after) {
 		t.Errorf("the host's mount table changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// TestConcurrentRuns: launches from one process do not interfere (cgroup
+// names, the collector pause, the exec word, kernel log readers).
+func TestConcurrentRuns(t *testing.T) {
+	testenv.RequireRoot(t)
+	defer requireClean(t, "")
+	before := debug.SetGCPercent(100)
+	debug.SetGCPercent(before)
+	const n = 4
+	type got struct {
+		i    int
+		code int
+		out  string
+		err  error
+	}
+	results := make(chan got, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			var out bytes.Buffer
+			p := fullPlan(t)
+			res, err := enforcer.Run(context.Background(), p, []string{busybox, "sh", "-c", fmt.Sprintf("echo %d; exit %d", i, 10+i)},
+				enforcer.Options{Stdout: &out, Env: []string{"PATH=/bin"}, Stats: i%2 == 0})
+			results <- got{i, res.ExitCode, out.String(), err}
+		}()
+	}
+	for k := 0; k < n; k++ {
+		g := <-results
+		if g.err != nil || g.code != 10+g.i || g.out != fmt.Sprintf("%d\n", g.i) {
+			t.Errorf("run %d: exit %d, %q, %v", g.i, g.code, g.out, g.err)
+		}
+	}
+	if pct := debug.SetGCPercent(before); pct != before {
+		t.Errorf("GC percent %d after concurrent runs, want the caller's %d restored", pct, before)
 	}
 }
