@@ -116,9 +116,8 @@ func runInit() {
 		})
 	}
 	if s.cfg.UnshareCgroupNS {
-		// The config arrives only after the supervisor moved us into the
-		// cgroup, so the namespace's root is the cgroup itself
-		// (cgroup_namespaces(7)), as runc does it on v1.
+		// After cgroup-join, so the namespace's root is the run's own
+		// cgroup (cgroup_namespaces(7)), as runc does it on v1.
 		s.step("cgroupns", func() error {
 			return wrap("unshare cgroup namespace", unix.Unshare(unix.CLONE_NEWCGROUP))
 		})
