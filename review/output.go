@@ -239,11 +239,21 @@ func writeGitHub(w io.Writer, rep *Report) error {
 			results = append(results, policies.FileResult{File: f.File, Findings: f.Findings})
 		}
 	}
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return err
+	if len(results) > 0 {
+		var fb strings.Builder
+		if err := policies.Write(&fb, "github", results); err != nil {
+			return err
+		}
+		// A finding about a shared base file is reported once per profile
+		// extending it; the pull request needs it once.
+		seen := map[string]bool{}
+		for _, line := range strings.SplitAfter(fb.String(), "\n") {
+			if line != "" && !seen[line] {
+				seen[line] = true
+				b.WriteString(line)
+			}
+		}
 	}
-	if len(results) == 0 {
-		return nil
-	}
-	return policies.Write(w, "github", results)
+	_, err := io.WriteString(w, b.String())
+	return err
 }
