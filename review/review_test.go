@@ -319,3 +319,20 @@ func TestExtractTree(t *testing.T) {
 		t.Error("an unknown revision gave no error")
 	}
 }
+
+func TestWriteEmptyAndUnknown(t *testing.T) {
+	rep := &Report{Base: strings.Repeat("ab", 20), Files: []FileReview{}}
+	var b bytes.Buffer
+	if err := Write(&b, "markdown", rep); err != nil {
+		t.Fatal(err)
+	}
+	if want := "No profile changed since `abababababab`.\n"; !strings.HasSuffix(b.String(), want) {
+		t.Errorf("markdown %q, want it to end %q", b.String(), want)
+	}
+	if err := Write(&b, "yaml", rep); err == nil || !strings.Contains(err.Error(), `unknown format "yaml"`) {
+		t.Errorf("unknown format: %v", err)
+	}
+	if rep.Max() != "" || rep.Denied() {
+		t.Errorf("empty report: Max %q, Denied %v", rep.Max(), rep.Denied())
+	}
+}
