@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -325,6 +326,13 @@ func runInit() {
 		return nil
 	})
 
+	// RawSyscall is ordinary Go code with a stack check: had it to grow
+	// the stack between the filter and execve, the runtime might mmap
+	// under the filter. Grow it now, and keep the collector (which
+	// shrinks stacks) from running until execve.
+	debug.SetGCPercent(-1)
+	growStack()
+
 	s.step("sync", func() error {
 		if err := writeMsg(s.sock, msgReady, nil); err != nil {
 			return err
@@ -361,6 +369,16 @@ func runInit() {
 	*nilWord = 1
 	for {
 	}
+}
+
+// growStack uses a large frame once, so that the goroutine's stack is
+// big enough for anything the last two raw syscalls need.
+//
+//go:noinline
+func growStack() byte {
+	var b [64 << 10]byte
+	b[len(b)-1] = 1
+	return b[0] + b[len(b)-1]
 }
 
 // nilWord is a nil pointer the compiler cannot prove nil: storing through
