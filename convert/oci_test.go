@@ -409,3 +409,20 @@ func TestFromOCIRuncSpec(t *testing.T) {
 		}
 	}
 }
+
+func TestFromOCIBlockIO(t *testing.T) {
+	p, _, err := FromOCI([]byte(`{"linux": {"resources": {"blockIO": {"weight": 500,
+		"throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 100}],
+		"throttleWriteBpsDevice": [{"major": 8, "minor": 0, "rate": 200}, {"major": 8, "minor": 16, "rate": 300}]}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io := p.Cgroups.IO
+	if io == nil || *io.Weight != blkioToWeight(500) || len(io.Max) != 2 ||
+		io.Max[0] != (schema.IODevice{Device: "8:0", RBps: 100, WBps: 200}) || io.Max[1] != (schema.IODevice{Device: "8:16", WBps: 300}) {
+		t.Errorf("io %+v", io)
+	}
+	if w := blkioToWeight(500); w < 1 || w > 10000 || blkioToWeight(10) != 1 || blkioToWeight(1000) != 10000 {
+		t.Errorf("blkio weights map to %d, %d, %d", w, blkioToWeight(10), blkioToWeight(1000))
+	}
+}

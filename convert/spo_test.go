@@ -156,3 +156,13 @@ func TestFromSPOList(t *testing.T) {
 		}
 	}
 }
+
+func TestFromSPONativeArch(t *testing.T) {
+	p, _, err := FromSPO([]byte("apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata: {name: a}\nspec:\n  defaultAction: SCMP_ACT_ERRNO\n  architectures: [SCMP_ARCH_NATIVE]\n"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := systab.NativeArch().Name; len(p.Seccomp.Architectures) != 1 || p.Seccomp.Architectures[0] != want {
+		t.Errorf("SCMP_ARCH_NATIVE became %v, want %s", p.Seccomp.Architectures, want)
+	}
+}
