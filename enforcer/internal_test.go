@@ -4,9 +4,17 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/profilec/profilec/internal/testenv"
 )
 
 func TestSyncFrames(t *testing.T) {
@@ -124,5 +132,64 @@ func TestPauseGCNests(t *testing.T) {
 	b()
 	if got := debug.SetGCPercent(77); got != 77 {
 		t.Errorf("GC percent %d after the last launch, want the caller's 77", got)
+	}
+}
+
+func TestHandles(t *testing.T) {
+	// This test process: the Go runtime catches SIGURG (preemption), and
+	// signal.Ignore makes it ignore SIGWINCH.
+	signal.Ignore(syscall.SIGWINCH)
+	defer signal.Reset(syscall.SIGWINCH)
+	if !handles(os.Getpid(), syscall.SIGURG) || !handles(os.Getpid(), syscall.SIGWINCH) {
+		t.Error("handles misses a caught or ignored signal")
+	}
+	// A process that installed nothing: /bin/sleep.
+	cmd := exec.Command(testenv.RequireCommand(t, "sleep"), "10")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	time.Sleep(50 * time.Millisecond) // let it finish exec
+	if handles(cmd.Process.Pid, syscall.SIGTERM) {
+		t.Error("sleep handles SIGTERM?")
+	}
+	if !handles(1<<30, syscall.SIGTERM) {
+		t.Error("an unreadable status must count as handled")
+	}
+	for s, want := range map[syscall.Signal]bool{syscall.SIGINT: true, syscall.SIGQUIT: true, syscall.SIGWINCH: false, syscall.SIGURG: false} {
+		if terminatesByDefault(s) != want {
+			t.Errorf("terminatesByDefault(%v) != %v", s, want)
+		}
+	}
+}
+
+func TestLookPath(t *testing.T) {
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "tool")
+	if err := os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "data"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"HOME=/", "PATH=/nonexistent:" + dir}
+	for _, tc := range []struct {
+		name, want string
+		ok         bool
+	}{
+		{"tool", exe, true},
+		{exe, exe, true},
+		{"sub", "", false},  // a directory is not a command
+		{"data", "", false}, // not executable
+		{"nope", "", false},
+		{"", "", false},
+	} {
+		got, err := lookPath(tc.name, env)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("lookPath(%q) = %q, %v", tc.name, got, err)
+		}
 	}
 }
