@@ -43,7 +43,9 @@ type FileReview struct {
 	// to the top of the work tree, as pull request annotations want it.
 	File    string `json:"file"`
 	OldFile string `json:"oldFile,omitempty"`
-	Status  string `json:"status"` // added, modified, deleted, renamed
+	// Status is added, modified, deleted, renamed, or affected: unchanged
+	// itself, but it extends a changed profile.
+	Status string `json:"status"`
 	// Changes are what the change lets the program do, rated.
 	Changes []Change `json:"changes"`
 	// Findings are the validation findings of the new version, including
@@ -158,8 +160,74 @@ func Review(ctx context.Context, opts Options) (*Report, error) {
 		}
 		rep.Files = append(rep.Files, fr)
 	}
+	if len(rep.Files) > 0 {
+		affected, err := affectedProfiles(ctx, dir, top, changed, rep.Files, opts)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range affected {
+			if oldTree == "" {
+				if oldTree, err = baseTree(ctx, top, base); err != nil {
+					return nil, err
+				}
+				defer os.RemoveAll(oldTree)
+			}
+			fr, err := reviewFile(ctx, f, top, oldTree, rater, opts)
+			if err != nil {
+				return nil, err
+			}
+			// Unchanged in effect (a child overriding what its base
+			// changed) is no news.
+			if len(fr.Changes) > 0 {
+				rep.Files = append(rep.Files, fr)
+			}
+		}
+	}
 	slices.SortFunc(rep.Files, func(a, b FileReview) int { return strings.Compare(a.File, b.File) })
 	return rep, nil
+}
+
+// affectedProfiles finds the profiles not changed themselves that extend
+// a changed one: what their program may do changes all the same.
+func affectedProfiles(ctx context.Context, dir, top string, changed []fileStatus, reviewed []FileReview, opts Options) ([]fileStatus, error) {
+	changedAbs := map[string]bool{}
+	for _, f := range changed {
+		for _, p := range []string{f.old, f.new} {
+			if p != "" {
+				changedAbs[filepath.Join(top, p)] = true
+			}
+		}
+	}
+	done := map[string]bool{}
+	for _, f := range reviewed {
+		done[f.File] = true
+	}
+	args := append([]string{"ls-files", "-z", "--full-name", "--"}, opts.Paths...)
+	out, err := git(ctx, dir, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list profiles: %w", err)
+	}
+	var list []fileStatus
+	for _, f := range strings.Split(string(out), "\x00") {
+		if f == "" || done[f] {
+			continue
+		}
+		abs := filepath.Join(top, f)
+		if !looksLikeProfile(abs, false) {
+			continue
+		}
+		chain, err := schema.LoadChain(abs, opts.Schema)
+		if err != nil {
+			continue // its own problem, not this change's
+		}
+		for _, p := range chain[:len(chain)-1] {
+			if changedAbs[p.File] {
+				list = append(list, fileStatus{status: "affected", old: f, new: f})
+				break
+			}
+		}
+	}
+	return list, nil
 }
 
 func baseTree(ctx context.Context, top, base string) (string, error) {

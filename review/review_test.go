@@ -131,6 +131,8 @@ func TestReview(t *testing.T) {
 	r.write("profiles/gone.yaml", gone)
 	r.write("profiles/broken.yaml", strings.Replace(broken, "raed", "read", 1))
 	r.write(".github/workflows/ci.yml", workflow)
+	// child.yaml never changes, but it extends common.yaml, which does.
+	r.write("profiles/child.yaml", "version: 1\nname: child\nextends: ../base/common.yaml\n")
 	r.commit("first")
 	r.write("profiles/app.yaml", appV2)
 	r.git("mv", "profiles/stable.yaml", "profiles/renamed.yaml")
@@ -166,6 +168,7 @@ func TestReview(t *testing.T) {
 		"profiles/gone.yaml":    "deleted",
 		"profiles/fresh.yml":    "added",
 		"profiles/broken.yaml":  "modified",
+		"profiles/child.yaml":   "affected",
 	}
 	if len(got) != len(want) {
 		t.Errorf("reviewed %d files, want %d (the workflow is no profile)", len(got), len(want))
@@ -191,6 +194,10 @@ func TestReview(t *testing.T) {
 		}
 	}
 	wantChange(t, got["base/common.yaml"].Changes, KindSyscallAllowed, "getppid", RiskLow, "getppid: newly allowed")
+	wantChange(t, got["profiles/child.yaml"].Changes, KindSyscallAllowed, "getppid", RiskLow, "getppid: newly allowed")
+	if cs := got["profiles/child.yaml"].Changes; len(cs) != 1 || cs[0].Pos.Line != 3 {
+		t.Errorf("child.yaml: %+v, want getppid alone, at its extends (line 3)", cs)
+	}
 	if cs := got["profiles/app.yaml"].Changes; len(cs) != 3 {
 		t.Errorf("app.yaml: %d changes, want 3: %+v", len(cs), cs)
 	}
