@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 	"gopkg.in/yaml.v3"
 
 	"github.com/profilec/profilec/compiler"
@@ -237,6 +238,9 @@ func runConvert(a *app, in string, runArgs []string, f convertFlags) error {
 			ns = append(ns, convert.Note{Msg: "the Localhost profile file (for clusters without the operator) is written with -o DIR"})
 		}
 	case "bpf":
+		if (f.out == "" || f.out == "-") && isTerminal(a.stdout) {
+			return &exitError{code: exitUsage, err: errors.New("--to bpf writes a binary program; give -o FILE rather than fill the terminal")}
+		}
 		var r *schema.Resolved
 		if r, err = resolved(); err != nil {
 			return err
@@ -362,4 +366,14 @@ func podName(pod []byte) string {
 		return "pod"
 	}
 	return p.Metadata.Name
+}
+
+// isTerminal reports whether w is a terminal, where raw BPF is only noise.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
