@@ -193,3 +193,21 @@ func TestLookPath(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReadMsg: whatever arrives on the socket, readMsg returns a frame or
+// an error, never panics, and a frame it returns round-trips.
+func FuzzReadMsg(f *testing.F) {
+	f.Add(frame(msgReady, nil))
+	f.Add(frame(msgError, []byte(`{"step":"uid","err":"x"}`)))
+	f.Add([]byte{byte(msgConfig), 0xff, 0xff, 0xff, 0xff})
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		typ, p, err := readMsg(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		if got := frame(typ, p); !bytes.Equal(got, b[:len(got)]) {
+			t.Errorf("frame %v %q does not round-trip from %q", typ, p, b)
+		}
+	})
+}
