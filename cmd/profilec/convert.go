@@ -45,7 +45,8 @@ func newConvertCmd(a *app) *cobra.Command {
     containers/common's "defaultErrno"/"errno" names are read too)
   an OCI runtime-spec config.json, or its bare linux.seccomp object
   security-profiles-operator SeccompProfile objects (v1 or v1beta1, one or
-    many YAML documents, baseProfileName resolved within the input)
+    many YAML documents or the List kubectl get writes, baseProfileName
+    resolved within the input)
 
 and writes it as --to:
 
