@@ -177,8 +177,9 @@ func Review(ctx context.Context, opts Options) (*Report, error) {
 				return nil, err
 			}
 			// Unchanged in effect (a child overriding what its base
-			// changed) is no news.
-			if len(fr.Changes) > 0 {
+			// changed) is no news; broken by the change is.
+			broken := len(fr.Findings) > 0 && strings.HasPrefix(fr.Findings[0].ID, "schema.")
+			if len(fr.Changes) > 0 || broken {
 				rep.Files = append(rep.Files, fr)
 			}
 		}
@@ -216,15 +217,21 @@ func affectedProfiles(ctx context.Context, dir, top string, changed []fileStatus
 		if !looksLikeProfile(abs, false) {
 			continue
 		}
-		chain, err := schema.LoadChain(abs, opts.Schema)
-		if err != nil {
-			continue // its own problem, not this change's
-		}
-		for _, p := range chain[:len(chain)-1] {
-			if changedAbs[p.File] {
-				list = append(list, fileStatus{status: "affected", old: f, new: f})
-				break
+		var sources []string
+		if chain, err := schema.LoadChain(abs, opts.Schema); err == nil {
+			for _, p := range chain[:len(chain)-1] {
+				sources = append(sources, p.File)
 			}
+		} else if p, err := schema.Load(abs, opts.Schema); err == nil {
+			// The chain breaks (a base deleted or broken by this change?):
+			// its direct extends still say whether the change is to blame,
+			// and the review then reports the load errors.
+			for _, e := range p.Extends {
+				sources = append(sources, filepath.Join(filepath.Dir(abs), e))
+			}
+		}
+		if slices.ContainsFunc(sources, func(s string) bool { return changedAbs[s] }) {
+			list = append(list, fileStatus{status: "affected", old: f, new: f})
 		}
 	}
 	return list, nil

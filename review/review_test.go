@@ -133,10 +133,13 @@ func TestReview(t *testing.T) {
 	r.write(".github/workflows/ci.yml", workflow)
 	// child.yaml never changes, but it extends common.yaml, which does.
 	r.write("profiles/child.yaml", "version: 1\nname: child\nextends: ../base/common.yaml\n")
+	// orphan.yaml never changes either, but the base it extends is deleted.
+	r.write("base/doomed.yaml", gone)
+	r.write("profiles/orphan.yaml", "version: 1\nname: orphan\nextends: [../base/doomed.yaml]\n")
 	r.commit("first")
 	r.write("profiles/app.yaml", appV2)
 	r.git("mv", "profiles/stable.yaml", "profiles/renamed.yaml")
-	r.git("rm", "-q", "profiles/gone.yaml")
+	r.git("rm", "-q", "profiles/gone.yaml", "base/doomed.yaml")
 	r.write("profiles/fresh.yml", fresh)
 	r.write("profiles/broken.yaml", broken)
 	r.write(".github/workflows/ci.yml", workflow+"# touched\n")
@@ -169,6 +172,8 @@ func TestReview(t *testing.T) {
 		"profiles/fresh.yml":    "added",
 		"profiles/broken.yaml":  "modified",
 		"profiles/child.yaml":   "affected",
+		"profiles/orphan.yaml":  "affected",
+		"base/doomed.yaml":      "deleted",
 	}
 	if len(got) != len(want) {
 		t.Errorf("reviewed %d files, want %d (the workflow is no profile)", len(got), len(want))
@@ -206,6 +211,9 @@ func TestReview(t *testing.T) {
 	// The new profile allows everything: validation says so.
 	if len(got["profiles/fresh.yml"].Findings) == 0 {
 		t.Error("fresh.yml: no validation findings for an allow-all profile")
+	}
+	if fs := got["profiles/orphan.yaml"].Findings; len(fs) == 0 || fs[0].ID != "schema.extends" {
+		t.Errorf("orphan.yaml findings %+v, want schema.extends: its base is gone", fs)
 	}
 	br := got["profiles/broken.yaml"]
 	if len(br.Findings) != 1 || br.Findings[0].ID != "schema.unknown-name" || br.Findings[0].Pos.File != "profiles/broken.yaml" {
