@@ -93,7 +93,7 @@ func TestHarnessCatchesDifferences(t *testing.T) {
 			[]string{"arch x86_64 (0xc000003e) nr 59 (execve): broken ERRNO(1) (0x00050001), libseccomp ALLOW (0x7fff0000)", "on 1 of"}},
 		{"aarch64 allowed",
 			wrap(ld(4), jeq(auditAarch64, 0, 1), ret(actAllow)),
-			[]string{"arch aarch64 (0xc00000b7) nr 0: broken ALLOW", "libseccomp KILL_PROCESS", "foreign arch"}},
+			[]string{"arch aarch64 (0xc00000b7) nr 0 (io_setup): broken ALLOW", "libseccomp KILL_PROCESS", "foreign arch"}},
 		{"high half compared on i386",
 			wrap(ld(4), jeq(auditI386, 0, 5), ld(0), jeq(136, 0, 3), ld(20), jeq(0, 1, 0), ret(actErrno|1)),
 			[]string{"arch x86 (0x40000003) nr 136 (personality) args [0x100000000 0x0", "broken ERRNO(1) (0x00050001), libseccomp ALLOW"}},

@@ -64,6 +64,10 @@ func diffProfiles(t testing.TB) []diffProfile {
 	// TestDockerDefaultMatchesMoby holds to moby's on amd64.
 	x86 := compilertest.DockerDefault("SCMP_ARCH_X86", dockerCaps, "6.1")
 	out = append(out, diffProfile{"docker-default/x86-host", x86, "SCMP_ARCH_X86"})
+	// And for an arm64 host (aarch64 with arm, its archMap), compiled here
+	// for another machine as --arch does.
+	arm64 := compilertest.DockerDefault("SCMP_ARCH_AARCH64", dockerCaps, "6.1")
+	out = append(out, diffProfile{"docker-default/arm64-host", arm64, "SCMP_ARCH_AARCH64"})
 	files, err := filepath.Glob("../../testdata/compiler/diff/*.json")
 	if err != nil {
 		t.Fatal(err)
