@@ -126,7 +126,18 @@ func writeMarkdown(w io.Writer, rep *Report) error {
 	if max == "" {
 		max = "none"
 	}
-	fmt.Fprintf(&b, "%d %s changed since %s. Highest risk: **%s**.\n\n", len(rep.Files), plural(len(rep.Files), "profile", "profiles"), code(shortRev(rep.Base)), max)
+	affected := 0
+	for _, f := range rep.Files {
+		if f.Status == "affected" {
+			affected++
+		}
+	}
+	changed := len(rep.Files) - affected
+	what := fmt.Sprintf("%d %s changed", changed, plural(changed, "profile", "profiles"))
+	if affected > 0 {
+		what += fmt.Sprintf(" and %d affected through extends", affected)
+	}
+	fmt.Fprintf(&b, "%s since %s. Highest risk: **%s**.\n\n", what, code(shortRev(rep.Base)), max)
 	b.WriteString("| Profile | Status | High | Medium | Low | Info | Findings |\n|---|---|---:|---:|---:|---:|---|\n")
 	for _, f := range rep.Files {
 		c := counts(f.Changes)
