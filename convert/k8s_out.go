@@ -339,6 +339,7 @@ func podFor(r *schema.Resolved, name, namespace, image string, sc seccompProfile
 	if n.User != nil && n.User.Enabled {
 		f := false
 		pod.Spec.HostUsers = &f
+		ns.add("namespaces.user", "written as hostUsers: false, which needs a cluster with user namespace support (UserNamespacesSupport, Kubernetes 1.30+ on Linux 6.3+)")
 		if len(n.User.UIDMap)+len(n.User.GIDMap) > 0 {
 			ns.add("namespaces.user", "Kubernetes picks the id mappings of a user namespace itself; the profile's maps are dropped")
 		}
