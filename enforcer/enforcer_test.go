@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,8 @@ echo nofile=$(ulimit -n)
 mkdir /tmp/profilec-denied-$$ 2>&1; echo mkdir=$?
 echo init=$(cat /proc/1/comm)
 grep -E ':(memory|pids):' /proc/self/cgroup
+kill -0 ` + strconv.Itoa(os.Getpid()) + ` 2>/dev/null; echo hostkill=$?
+echo netdevs=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ')
 `}, enforcer.Options{})
 	if o.err != nil {
 		t.Fatalf("Run: %v\n%s", o.err, o.stderr)
@@ -48,7 +51,10 @@ grep -E ':(memory|pids):' /proc/self/cgroup
 	out := o.stdout
 	t.Log(out)
 	// The cgroup namespace is rooted at the run's own cgroup.
-	for _, want := range []string{"host=confined", "pid=1", "mkdir=1", "init=busybox", "nofile=512", "Operation not permitted", ":memory:/\n", ":pids:/\n"} {
+	for _, want := range []string{"host=confined", "pid=1", "mkdir=1", "init=busybox", "nofile=512", "Operation not permitted", ":memory:/\n", ":pids:/\n",
+		"hostkill=1",   // the host's processes are out of reach
+		"netdevs=lo\n", // a network namespace of its own
+	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}
