@@ -2,9 +2,11 @@ package schema
 
 import (
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/profilec/profilec/schema/systab"
 )
@@ -97,6 +99,63 @@ func capSpellings(all bool) []string {
 	return out
 }
 
+// word accepts a name the loader reads in any case: the enum offers editors
+// the usual spellings, the pattern admits the rest.
+func word(desc string, completions []string, pattern string) obj {
+	o := obj{"type": "string", "anyOf": []any{
+		obj{"enum": completions},
+		obj{"pattern": pattern},
+	}}
+	if desc != "" {
+		o["description"] = desc
+	}
+	return o
+}
+
+// anyCase is a regular expression alternation matching each word in any
+// case; fold also lets - and _ stand for each other, as canonWord does.
+func anyCase(words []string, fold bool) string {
+	alts := make([]string, len(words))
+	for i, w := range words {
+		var b strings.Builder
+		for _, r := range w {
+			switch {
+			case fold && (r == '-' || r == '_'):
+				b.WriteString("[-_]")
+			case unicode.ToUpper(r) != unicode.ToLower(r):
+				b.WriteString("[" + string(unicode.ToUpper(r)) + string(unicode.ToLower(r)) + "]")
+			default:
+				b.WriteString(regexp.QuoteMeta(string(r)))
+			}
+		}
+		alts[i] = b.String()
+	}
+	return "(?:" + strings.Join(alts, "|") + ")"
+}
+
+// constantPattern matches what canonWord accepts: the name with or without
+// its prefix, any case, - or _.
+func constantPattern(names []string, prefix string) string {
+	short := make([]string, len(names))
+	for i, n := range names {
+		short[i] = strings.TrimPrefix(n, prefix)
+	}
+	return "^(?:" + anyCase([]string{prefix}, true) + ")?" + anyCase(short, true) + "$"
+}
+
+// capPattern matches what canonCap accepts.
+func capPattern(all bool) string {
+	var short []string
+	for _, c := range allCapabilities() {
+		short = append(short, strings.TrimPrefix(c, "CAP_"))
+	}
+	p := "(?:" + anyCase([]string{"CAP_"}, false) + ")?" + anyCase(short, false)
+	if all {
+		p = "(?:" + p + "|" + anyCase([]string{"ALL"}, false) + ")"
+	}
+	return "^" + p + "$"
+}
+
 const (
 	uintPattern = `^(0x[0-9a-fA-F_]+|0o[0-7_]+|0b[01_]+|[0-9_]+)$`
 	sizePattern = `^[0-9]+(\.[0-9]+)?(k|K|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$`
@@ -111,18 +170,22 @@ func buildSchema() obj {
 		"size": oneOf("Bytes, or a Kubernetes quantity such as 256Mi, 1.5Gi, 100M or 512k.",
 			obj{"type": "integer", "minimum": 0},
 			obj{"type": "string", "pattern": sizePattern}),
-		"action": enumOf("A seccomp action, as Docker spells it or short (allow, errno, kill-process...).",
-			spellings(actionNames, "SCMP_ACT_")),
-		"op": enumOf("An argument comparison, as Docker spells it or short (eq, masked-eq...).",
-			spellings(opNames, "SCMP_CMP_")),
-		"arch": enumOf("A seccomp architecture: SCMP_ARCH_X86_64, x86_64, amd64, aarch64, ...",
-			systab.ArchNames()),
+		"action": word("A seccomp action, as Docker spells it or short (allow, errno, kill-process...), any case.",
+			spellings(actionNames, "SCMP_ACT_"), constantPattern(actionNames, "SCMP_ACT_")),
+		"op": word("An argument comparison, as Docker spells it or short (eq, masked-eq...), any case.",
+			spellings(opNames, "SCMP_CMP_"), constantPattern(opNames, "SCMP_CMP_")),
+		"flag": word("A seccomp(2) filter flag, as the runtime-spec spells it or short (log, tsync...).",
+			spellings(flagNames, "SECCOMP_FILTER_FLAG_"), constantPattern(flagNames, "SECCOMP_FILTER_FLAG_")),
+		"arch": word("A seccomp architecture: SCMP_ARCH_X86_64, x86_64, amd64, aarch64, ..., any case.",
+			systab.ArchNames(), "^"+anyCase(systab.ArchNames(), false)+"$"),
 		"errno": oneOf("An errno number or name (EPERM).",
 			obj{"type": "integer", "minimum": 0, "maximum": 4095},
-			enumOf("", systab.ErrnoNames())),
-		"syscall":         enumOf("A syscall name on any architecture.", systab.AllSyscallNames()),
-		"capability":      enumOf("A capability, with or without CAP_, any case.", capSpellings(false)),
-		"capabilityOrAll": enumOf("A capability, with or without CAP_, any case; or ALL.", capSpellings(true)),
+			word("", systab.ErrnoNames(), "^"+anyCase(systab.ErrnoNames(), false)+"$")),
+		"syscall": enumOf("A syscall name on any architecture.", systab.AllSyscallNames()),
+		"capability": word("A capability, with or without CAP_, any case.",
+			capSpellings(false), capPattern(false)),
+		"capabilityOrAll": word("A capability, with or without CAP_, any case; or ALL.",
+			capSpellings(true), capPattern(true)),
 		"filter": object("A rule condition, as Docker's includes/excludes.", filterFields, obj{
 			"caps":      listOf("Capabilities of the granted (bounding) set.", ref("capability")),
 			"arches":    listOf("Target architectures as Docker names them (amd64, arm64, x32, ...).", ref("arch")),
@@ -176,7 +239,7 @@ func buildSchema() obj {
 			"architecture":     ref("arch"),
 			"subArchitectures": obj{"type": []string{"array", "null"}, "items": ref("arch")},
 		}, "architecture")),
-		"flags":            listOf("seccomp(2) filter flags.", enumOf("", spellings(flagNames, "SECCOMP_FILTER_FLAG_"))),
+		"flags":            listOf("seccomp(2) filter flags.", ref("flag")),
 		"listenerPath":     obj{"type": "string", "description": "A unix socket that receives the notify file descriptor."},
 		"listenerMetadata": obj{"type": "string"},
 		"syscalls":         listOf("Rules; a later profile's rules for a syscall replace an earlier profile's.", syscall),
@@ -250,7 +313,9 @@ func buildSchema() obj {
 			}),
 			"optional": obj{"type": "boolean", "description": "Skip (and report) the limits where cgroups cannot be managed."},
 		}),
-		"rlimits":         obj{"type": "object", "description": "Resource limits by name.", "additionalProperties": false, "properties": rlimits},
+		"rlimits": obj{"type": "object", "description": "Resource limits by name (any case, RLIMIT_ prefix optional).",
+			"additionalProperties": false, "properties": rlimits,
+			"patternProperties": obj{"^(?:" + anyCase([]string{"RLIMIT_"}, false) + ")?" + anyCase(rlimitNames, false) + "$": ref("rlimit")}},
 		"noNewPrivileges": obj{"type": "boolean", "description": "Defaults to true."},
 		"user": object("Who the target runs as.", userFields, obj{
 			"uid":    obj{"type": "integer", "minimum": 0, "maximum": 4294967294},
