@@ -122,6 +122,15 @@ func differential(t testing.TB, s *schema.ResolvedSeccomp, native string) bool {
 			}
 		}
 	}
+	// The passes ran to their fixpoint: running them again on the
+	// assembled program (trampolines and all) changes nothing.
+	lifted, err := bpf.Lift(fromPlan(opt.Instructions))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := bpf.Assemble(bpf.Optimize(lifted)); err != nil || !slices.Equal(toPlan(again), opt.Instructions) {
+		t.Fatalf("optimising the compiled program again changes it (err %v)", err)
+	}
 	if err := Verify(s, opt); err != nil {
 		t.Fatalf("verify optimised: %v", err)
 	}
