@@ -19,9 +19,7 @@ import (
 	"github.com/profilec/profilec/schema"
 )
 
-// The lead enables the command when the "not implemented yet" stub in
-// pending.go goes; until then two commands would claim "convert".
-// func init() { register(newConvertCmd) }
+func init() { register(newConvertCmd) }
 
 // convertFlags are convert's options.
 type convertFlags struct {

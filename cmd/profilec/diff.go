@@ -10,8 +10,7 @@ import (
 	"github.com/profilec/profilec/review"
 )
 
-// Registered by the lead at integration, once pending.go's stub is gone:
-// func init() { register(newDiffCmd) }
+func init() { register(newDiffCmd) }
 
 func newDiffCmd(a *app) *cobra.Command {
 	var (

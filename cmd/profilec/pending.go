@@ -10,9 +10,6 @@ import (
 // the usage status, so scripts can tell them from a refused profile.
 func init() {
 	for _, c := range []struct{ use, short, example string }{
-		{"convert IN [--to yaml|docker|oci|k8s|bpf] [-o OUT]", "Convert between profilec, Docker, OCI and Kubernetes formats", "  profilec convert docker.json --to yaml"},
-		{"diff OLD NEW", "Show what a profile change lets a program do, in words", "  profilec diff old.yaml new.yaml"},
-		{"review [--base REF] [PATH...]", "Review the profiles changed in a git repository", "  profilec review --base origin/main"},
 		{"record [-o OUT] -- CMD [ARG...]", "Record a profile from a program's observed behaviour", "  profilec record -o app.yaml -- ./app"},
 	} {
 		c := c

@@ -12,8 +12,7 @@ import (
 	"github.com/profilec/profilec/review"
 )
 
-// Registered by the lead at integration, once pending.go's stub is gone:
-// func init() { register(newReviewCmd) }
+func init() { register(newReviewCmd) }
 
 func newReviewCmd(a *app) *cobra.Command {
 	var (
