@@ -24,7 +24,8 @@ if ((${#missing[@]})); then
 fi
 
 echo "test.sh: gofmt, go vet, static build"
-unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+# Tracked files that exist: a clone's own, not a developer's scratch.
+unformatted=$(git ls-files -z '*.go' | xargs -0 -r sh -c 'for f; do [ -f "$f" ] && printf "%s\0" "$f"; done' sh | xargs -0 -r gofmt -l)
 if [ -n "$unformatted" ]; then
 	echo "gofmt would change:" >&2
 	echo "$unformatted" >&2
