@@ -132,3 +132,57 @@ func TestKernelDockerDefault(t *testing.T) {
 		t.Fatalf("unshare under Docker's default: err %v, output %q; want EPERM", err, out)
 	}
 }
+
+// TestKernelX32NoBypass installs an x86_64-only filter that allows
+// everything and makes an x32 call: the kernel must kill the process with
+// SIGSYS (the bad-arch action) instead of letting the x32 numbers bypass
+// the x86_64 table.
+func TestKernelX32NoBypass(t *testing.T) {
+	if systab.NativeArch().Name != "SCMP_ARCH_X86_64" {
+		testenv.Skip(t, "x32 numbers exist only on x86_64")
+	}
+	bwrap := testenv.RequireCommand(t, "bwrap")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(archs []string) (string, error) {
+		s := &schema.ResolvedSeccomp{DefaultAction: "SCMP_ACT_ALLOW", Architectures: archs,
+			Syscalls: []schema.SyscallRule{{Names: []string{"acct"}, Action: "SCMP_ACT_ERRNO"}}}
+		p, err := CompileSeccomp(s, "SCMP_ARCH_X86_64", Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.CreateTemp(t.TempDir(), "filter")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.Write(Encode(p.Instructions)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Seek(0, 0); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bwrap, "--bind", "/", "/", "--die-with-parent", "--seccomp", "3", self)
+		cmd.Env = append(os.Environ(), "PROFILEC_TEST_X32_GETPID=1")
+		cmd.ExtraFiles = []*os.File{f}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := run(nil)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || strings.Contains(out, "returned") {
+		t.Fatalf("x32 call under an x86_64-only filter: err %v, output %q; want the process killed", err, out)
+	}
+	t.Logf("x32 call under an x86_64-only filter: %v", exit)
+	// bwrap reports the child's death by signal as exit status 128+n or
+	// passes the signal on; either way SIGSYS (31) must show.
+	if st := exit.ExitCode(); st != 128+31 && !strings.Contains(exit.String(), "bad system call") {
+		t.Errorf("x32 call killed with %v (code %d), want SIGSYS", exit, st)
+	}
+	// With x32 a target the same call meets x32's table (default allow).
+	if out, err := run([]string{"SCMP_ARCH_X32"}); err != nil || !strings.Contains(out, "returned") {
+		t.Errorf("x32 call with x32 a target: err %v, output %q; want it to return", err, out)
+	}
+}
