@@ -186,3 +186,45 @@ func TestKernelX32NoBypass(t *testing.T) {
 		t.Errorf("x32 call with x32 a target: err %v, output %q; want it to return", err, out)
 	}
 }
+
+// TestKernelArguments checks argument comparisons in the real kernel:
+// kill with signal 0 is refused with EACCES, kill with SIGCONT is not.
+func TestKernelArguments(t *testing.T) {
+	bwrap := testenv.RequireCommand(t, "bwrap")
+	testenv.RequireFile(t, "/bin/busybox")
+	native := systab.NativeArch()
+	if native.Name == "" {
+		testenv.Skip(t, "no syscall table for this GOARCH")
+	}
+	s := &schema.ResolvedSeccomp{DefaultAction: "SCMP_ACT_ALLOW", Syscalls: []schema.SyscallRule{
+		{Names: []string{"kill"}, Action: "SCMP_ACT_ERRNO", ErrnoRet: u(13), Args: []schema.Arg{{Index: 1, Op: "SCMP_CMP_EQ", Value: 0}}},
+	}}
+	p, err := CompileSeccomp(s, native.Name, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.CreateTemp(t.TempDir(), "filter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(Encode(p.Instructions)); err != nil {
+		t.Fatal(err)
+	}
+	run := func(script string) (string, error) {
+		if _, err := f.Seek(0, 0); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bwrap, "--bind", "/", "/", "--die-with-parent", "--seccomp", "3", "/bin/busybox", "sh", "-c", script)
+		cmd.ExtraFiles = []*os.File{f}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run("kill -CONT $$ && echo cont-ok"); err != nil || !strings.Contains(out, "cont-ok") {
+		t.Errorf("kill -CONT under the filter: %v %q", err, out)
+	}
+	out, err := run("kill -0 $$ && echo zero-ok")
+	if err == nil || strings.Contains(out, "zero-ok") || !strings.Contains(out, "Permission denied") {
+		t.Errorf("kill -0 under the filter: err %v, output %q; want EACCES", err, out)
+	}
+}
