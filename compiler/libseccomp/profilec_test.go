@@ -190,3 +190,35 @@ func TestLibseccompPriorityLayoutBug(t *testing.T) {
 		t.Errorf("the fuzz harness does not excuse libseccomp's self-contradiction: %q", errs)
 	}
 }
+
+// FuzzDifferentialArm64 is FuzzDifferential for filters compiled for an
+// arm64 host (aarch64 alone, or with arm), which profilec builds on any
+// machine.
+func FuzzDifferentialArm64(f *testing.F) {
+	for _, seed := range [][]byte{
+		{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
+		{1, 0, 3, 4, 0, 2, 5, 1, 6, 1, 3, 2, 3, 1, 0, 4, 2},
+		{0, 6, 8, 7, 2, 15, 12, 1, 3, 2, 6, 1, 0, 0, 3, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0x80},
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) == 0 {
+			return
+		}
+		s := genProfile(data[1:])
+		s.Architectures = [][]string{{"SCMP_ARCH_AARCH64"}, {"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"}}[data[0]%2]
+		p := diffProfile{name: "fuzz-arm64", s: s, native: "SCMP_ARCH_AARCH64"}
+		prio, err := oracleProgram(p.s, p.native, optimizePriority)
+		if err != nil {
+			t.Skipf("libseccomp refuses the profile: %v", err)
+		}
+		tree, err := oracleProgram(p.s, p.native, optimizeBinaryTree)
+		if err != nil {
+			t.Fatalf("libseccomp builds the profile in one layout but not the other: %v", err)
+		}
+		for _, opts := range []compiler.Options{{}, {NoOptimize: true}} {
+			differential(t, p.s, p.native, prio, compileProfilec(t, p, opts), tree)
+		}
+	})
+}
