@@ -20,6 +20,8 @@ func newExecCmd(a *app) *cobra.Command {
 	var (
 		timeout time.Duration
 		stats   bool
+		o       pipelineOptions
+		policy  policyFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "exec [PROFILE|PLAN] [--timeout DURATION] [--stats] -- CMD [ARG...]",
@@ -63,7 +65,8 @@ the cause and exits with status 3.`,
 			if dash == 1 {
 				profile = args[0]
 			}
-			p, err := a.loadPlan(c.Context(), profile)
+			o.policy = policy.options()
+			p, err := a.planFor(c.Context(), profile, o)
 			if err != nil {
 				var ee *exitError
 				if errors.As(err, &ee) {
@@ -101,6 +104,7 @@ the cause and exits with status 3.`,
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "kill the whole process tree after `DURATION` (e.g. 30s; 0: none)")
 	cmd.Flags().BoolVar(&stats, "stats", false, "print peak memory, CPU time and peak pids from the cgroup to stderr")
+	policy.add(cmd, &o)
 	return cmd
 }
 

@@ -51,10 +51,6 @@ type app struct {
 	// Docker seccomp JSON file) and resolves it for arch and kernel ("" for
 	// the native arch and the running kernel).
 	loadResolved func(ctx context.Context, path, arch, kernel string) (*schema.Resolved, error)
-	// loadPlan returns the plan for arg: a plan JSON file as written by
-	// `compile`, or a profile compiled on the spot after validation. ""
-	// means the built-in default profile.
-	loadPlan func(ctx context.Context, arg string) (*plan.Plan, error)
 }
 
 var commands []func(*app) *cobra.Command
@@ -67,9 +63,6 @@ func newApp(stdout, stderr io.Writer) *app {
 	a.loadResolved = func(ctx context.Context, path, arch, kernel string) (*schema.Resolved, error) {
 		return loadResolved(path, arch, kernel)
 	}
-	a.loadPlan = func(ctx context.Context, arg string) (*plan.Plan, error) {
-		return a.planFor(ctx, arg, pipelineOptions{})
-	}
 	return a
 }
 
@@ -81,7 +74,9 @@ type pipelineOptions struct {
 	compiler     compiler.Options
 }
 
-// planFor turns arg into a plan, refusing a profile a policy denies.
+// planFor turns arg into a plan: a plan JSON file as written by compile, or
+// a profile compiled on the spot after validation (refused when a policy
+// denies it). "" means the built-in default profile.
 func (a *app) planFor(ctx context.Context, arg string, o pipelineOptions) (*plan.Plan, error) {
 	if arg == "" {
 		arg = "default"
