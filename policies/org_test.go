@@ -344,3 +344,29 @@ func TestPrint(t *testing.T) {
 		t.Errorf("without a writer: %v", err)
 	}
 }
+
+// TestConftestDialects: the three ways conftest policies are written all
+// load: Rego v1, v0 with future keywords imported, and plain v0.
+func TestConftestDialects(t *testing.T) {
+	r := load(t, "../testdata/policies/clean.yaml")
+	for name, src := range map[string]string{
+		"v1":             "package main\n\ndeny contains msg if {\n\tinput.name == \"clean\"\n\tmsg := \"hit\"\n}\n",
+		"future imports": "package main\n\nimport future.keywords.contains\nimport future.keywords.if\n\ndeny contains msg if {\n\tinput.name == \"clean\"\n\tmsg := \"hit\"\n}\n",
+		"rego.v1 import": "package main\n\nimport rego.v1\n\ndeny contains msg if {\n\tinput.name == \"clean\"\n\tmsg := \"hit\"\n}\n",
+		"v0":             "package main\n\ndeny[msg] {\n\tinput.name == \"clean\"\n\tmsg := \"hit\"\n}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "p.rego"), []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			fs, err := Validate(context.Background(), r, Options{PolicyDirs: []string{dir}, NoBuiltin: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fs) != 1 || fs[0].ID != "main.deny" || fs[0].Message != "hit" {
+				t.Errorf("findings %+v", fs)
+			}
+		})
+	}
+}
