@@ -95,13 +95,13 @@ func timeIt(t testing.TB, f func() error) time.Duration {
 	return time.Since(start) / timingRuns
 }
 
-// argFreeAllowed lists the x86_64 numbers 0..max that libseccomp's program
+// argFreeAllowed lists the numbers 0..max of arch that libseccomp's program
 // allows without looking at an argument: the syscalls allowed regardless of
 // their arguments, which the action cache must serve.
-func argFreeAllowed(t testing.TB, libProg []plan.Instruction) []int {
+func argFreeAllowed(t testing.TB, libProg []plan.Instruction, arch systab.Arch) []int {
 	var out []int
-	for nr := 0; nr <= systab.MaxSyscall(host); nr++ {
-		tr, err := run(libProg, input{nr: int32(nr), arch: auditX86_64})
+	for nr := 0; nr <= systab.MaxSyscall(arch.Name); nr++ {
+		tr, err := run(libProg, input{nr: int32(nr), arch: arch.Audit})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,22 +152,36 @@ func compare(t *testing.T, name string, s *schema.ResolvedSeccomp, native string
 	if err != nil {
 		t.Fatal(err)
 	}
-	free := argFreeAllowed(t, tree)
-	x86_64, _ := systab.LookupArch(host)
-	cached := compiler.CacheableSyscalls(p.Instructions, x86_64)
-	c.argFree = len(free)
-	var missing []string
-	for _, nr := range free {
-		if slices.Contains(cached, nr) {
-			c.argFreeCache++
+	// The kernel caches native and compat calls: on x86_64, x86_64 and
+	// i386 ones, never x32.
+	for _, an := range []string{host, "SCMP_ARCH_X86"} {
+		if !slices.Contains(targetArches(s, native), an) {
 			continue
 		}
-		name, _ := systab.SyscallName(host, nr)
-		missing = append(missing, fmt.Sprintf("%d (%s)", nr, name))
-	}
-	if len(missing) > 0 {
-		t.Errorf("%s: %d syscalls allowed regardless of their arguments are not served by the action cache in profilec's program: %s",
-			name, len(missing), strings.Join(missing, ", "))
+		arch, _ := systab.LookupArch(an)
+		free := argFreeAllowed(t, tree, arch)
+		cached := compiler.CacheableSyscalls(p.Instructions, arch)
+		if mine := cacheable(p.Instructions, arch.Audit, systab.MaxSyscall(an)); !slices.Equal(mine, cached) {
+			t.Errorf("%s: the action-cache emulations disagree on %s:\nthis package: %v\ncompiler.CacheableSyscalls: %v", name, an, mine, cached)
+		}
+		var missing []string
+		for _, nr := range free {
+			if slices.Contains(cached, nr) {
+				if an == host {
+					c.argFreeCache++
+				}
+				continue
+			}
+			sys, _ := systab.SyscallName(an, nr)
+			missing = append(missing, fmt.Sprintf("%d (%s)", nr, sys))
+		}
+		if an == host {
+			c.argFree = len(free)
+		}
+		if len(missing) > 0 {
+			t.Errorf("%s: %d %s syscalls allowed regardless of their arguments are not served by the action cache in profilec's program: %s",
+				name, len(missing), an, strings.Join(missing, ", "))
+		}
 	}
 	return c
 }
