@@ -23,14 +23,28 @@ var Passes = []struct {
 	{"dead-loads", DeadLoads},
 }
 
-// Optimize runs Passes in order until none changes the program.
+// Optimize runs Passes in order until none changes the program. A pass is
+// a function of the program alone, so one that already ran on the current
+// program is skipped rather than asked again.
 func Optimize(p Program) Program {
+	version := 0
+	ranAt := make([]int, len(Passes))
+	for i := range ranAt {
+		ranAt[i] = -1
+	}
 	for range 100 { // each pass shrinks or shortens, so this is a safety net
 		changed := false
-		for _, ps := range Passes {
+		for i, ps := range Passes {
+			if ranAt[i] == version {
+				continue
+			}
 			var c bool
 			p, c = ps.Pass(p)
-			changed = changed || c
+			if c {
+				version++
+				changed = true
+			}
+			ranAt[i] = version
 		}
 		if !changed {
 			break
