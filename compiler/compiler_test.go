@@ -472,3 +472,47 @@ func BenchmarkCompileDockerDefault(b *testing.B) {
 		})
 	}
 }
+
+// TestLibseccompTreeQuirks pins where profilec keeps the rules' meaning
+// and libseccomp 2.5.4's tree merging does not (checked against it with
+// libseccomp-golang while writing this; compiler/libseccomp's profiles
+// avoid these shapes). Conditions AND, rules OR.
+func TestLibseccompTreeQuirks(t *testing.T) {
+	a := func(i uint, op string, v uint64) schema.Arg { return schema.Arg{Index: i, Op: op, Value: v} }
+	allow := func(args ...schema.Arg) schema.SyscallRule {
+		return schema.SyscallRule{Names: []string{"read"}, Action: "SCMP_ACT_ALLOW", Args: args}
+	}
+	for _, c := range []struct {
+		what  string
+		rules []schema.SyscallRule
+		args  [6]uint64
+		want  uint32
+	}{
+		// libseccomp returns KILL_PROCESS: adding the second rule stops
+		// at the shared "arg0 high half > 0" node and drops its other
+		// branch.
+		{"a rule sharing a range prefix is kept", []schema.SyscallRule{
+			allow(a(0, "SCMP_CMP_GT", 2)),
+			allow(a(0, "SCMP_CMP_GT", 1), a(1, "SCMP_CMP_LT", 2)),
+		}, [6]uint64{2, 0}, RetAllow},
+		// libseccomp returns ALLOW: merging LE 3, GT 0x100000003 (runc
+		// splits them into two rules) and LT 3 on one argument lets 4
+		// through although no rule matches it.
+		{"no rule, no allow", []schema.SyscallRule{
+			allow(a(1, "SCMP_CMP_LE", 3), a(1, "SCMP_CMP_GT", 0x100000003)),
+			allow(a(1, "SCMP_CMP_LT", 3)),
+		}, [6]uint64{0, 4}, RetKillProcess},
+	} {
+		s := &schema.ResolvedSeccomp{DefaultAction: "SCMP_ACT_KILL_PROCESS", Syscalls: c.rules}
+		for _, o := range []Options{{}, {NoOptimize: true}} {
+			p, err := CompileSeccomp(s, "SCMP_ARCH_X86_64", o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := SeccompData{Nr: nr(t, "SCMP_ARCH_X86_64", "read"), Arch: auditX86_64, Args: c.args}
+			if got, _, err := Run(p.Instructions, d); err != nil || got != c.want {
+				t.Errorf("%s (%+v): %s, %v; want %s", c.what, o, ActionString(got), err, ActionString(c.want))
+			}
+		}
+	}
+}
