@@ -22,8 +22,8 @@ type diffProfile struct {
 }
 
 // host is the architecture the tests run on and compile for when a profile
-// lists none: the interpreter lays seccomp_data out little-endian and the
-// probes are an x86_64 kernel's.
+// lists none. The interpreter lays seccomp_data out little-endian, so every
+// target here is a little-endian arch.
 const host = "SCMP_ARCH_X86_64"
 
 // nativeOf is the architecture a profile is compiled for: the first it
@@ -39,7 +39,8 @@ func nativeOf(s *schema.ResolvedSeccomp) string {
 // diffProfiles returns Docker's default profile, resolved by Docker's own
 // code for its 14 default capabilities and again with CAP_SYS_ADMIN and
 // CAP_SYS_PTRACE, both for x86_64 with x86 and x32 (its archMap) and for
-// x86_64 alone; then every testdata/compiler/diff/*.json.
+// x86_64 alone; Docker's default for an i386 and an arm64 host; then every
+// testdata/compiler/diff/*.json.
 func diffProfiles(t testing.TB) []diffProfile {
 	t.Helper()
 	var out []diffProfile
