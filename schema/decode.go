@@ -300,11 +300,21 @@ func parseUint(s string) (uint64, error) {
 
 // uint decodes a non-negative integer no larger than max.
 func (d *decoder) uint(n *yaml.Node, path string, max uint64) (uint64, bool) {
+	return d.number(n, path, max, false)
+}
+
+// uintOrString also takes the number as a string ("0xffffffff"), which
+// JSON tools that lose precision above 2^53 need for 64-bit argument values.
+func (d *decoder) uintOrString(n *yaml.Node, path string, max uint64) (uint64, bool) {
+	return d.number(n, path, max, true)
+}
+
+func (d *decoder) number(n *yaml.Node, path string, max uint64, quoted bool) (uint64, bool) {
 	s := d.scalar(n, path, "a non-negative integer")
 	if s == nil {
 		return 0, false
 	}
-	if s.Tag != "!!int" && s.Tag != "!!str" && !(s.Tag == "!!float" && isDigits(s.Value)) {
+	if s.Tag != "!!int" && !(quoted && s.Tag == "!!str") && !(s.Tag == "!!float" && isDigits(s.Value)) {
 		d.add(s, path, CodeType, "", "must be a non-negative integer, not %s", kindName(s))
 		return 0, false
 	}

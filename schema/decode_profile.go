@@ -258,7 +258,7 @@ func (d *decoder) errno(v *yaml.Node, path string) *uint {
 		return nil
 	}
 	if s.Tag == "!!int" || (s.Value != "" && s.Value[0] >= '0' && s.Value[0] <= '9') {
-		n, ok := d.uint(s, path, 4095)
+		n, ok := d.uintOrString(s, path, 4095)
 		if !ok {
 			return nil
 		}
@@ -403,9 +403,9 @@ func (d *decoder) arg(v *yaml.Node, path string) (Arg, bool) {
 				a.Index = uint(n)
 			}
 		case "value":
-			a.Value, _ = d.uint(v, path, math.MaxUint64)
+			a.Value, _ = d.uintOrString(v, path, math.MaxUint64)
 		case "valueTwo":
-			a.ValueTwo, _ = d.uint(v, path, math.MaxUint64)
+			a.ValueTwo, _ = d.uintOrString(v, path, math.MaxUint64)
 		case "op":
 			haveOp = true
 			s, sn, ok := d.str(v, path, false)

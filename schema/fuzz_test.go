@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -188,7 +190,49 @@ func FuzzMutate(f *testing.F) {
 		if _, err := Resolve([]*Profile{p}, x86); err != nil {
 			checkPositioned(t, err)
 		}
+		// What the loader reads, the editor's schema must not flag
+		// (nulls aside: the loader reads them as absent, the schema as
+		// mistakes still being typed).
+		var v any
+		if yaml.Unmarshal(out, &v) != nil || hasNull(v) {
+			return
+		}
+		s, defs := schemaForFuzz(t)
+		if errs := validate(s, v, defs, "profile"); len(errs) > 0 {
+			t.Errorf("the loader reads it but the JSON Schema rejects it:\n%s\n%s", strings.Join(errs, "\n"), out)
+		}
 	})
+}
+
+var (
+	fuzzSchemaOnce sync.Once
+	fuzzSchema     map[string]any
+)
+
+func schemaForFuzz(t *testing.T) (map[string]any, map[string]any) {
+	fuzzSchemaOnce.Do(func() { fuzzSchema = loadSchema(t) })
+	defs, _ := fuzzSchema["definitions"].(map[string]any)
+	return fuzzSchema, defs
+}
+
+func hasNull(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case map[string]any:
+		for _, c := range x {
+			if hasNull(c) {
+				return true
+			}
+		}
+	case []any:
+		for _, c := range x {
+			if hasNull(c) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func cloneNode(n *yaml.Node) *yaml.Node {

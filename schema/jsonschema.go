@@ -156,9 +156,13 @@ func capPattern(all bool) string {
 	return "^" + p + "$"
 }
 
+// textTypes is the type of free text: YAML reads `name: 2024` as a number,
+// and the loader takes it as the text it is.
+var textTypes = []string{"string", "number", "boolean"}
+
 const (
 	uintPattern = `^(0x[0-9a-fA-F_]+|0o[0-7_]+|0b[01_]+|[0-9_]+)$`
-	sizePattern = `^[0-9]+(\.[0-9]+)?(k|K|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$`
+	sizePattern = `^[0-9][0-9_]*(\.[0-9]+)?(k|K|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$`
 	cpuPattern  = `^([0-9]+(\.[0-9]+)?|[0-9]+m)$`
 )
 
@@ -180,6 +184,7 @@ func buildSchema() obj {
 			systab.ArchNames(), "^"+anyCase(systab.ArchNames(), false)+"$"),
 		"errno": oneOf("An errno number or name (EPERM).",
 			obj{"type": "integer", "minimum": 0, "maximum": 4095},
+			obj{"type": "string", "pattern": uintPattern},
 			word("", systab.ErrnoNames(), "^"+anyCase(systab.ErrnoNames(), false)+"$")),
 		"syscall": enumOf("A syscall name on any architecture.", systab.AllSyscallNames()),
 		"capability": word("A capability, with or without CAP_, any case.",
@@ -189,7 +194,7 @@ func buildSchema() obj {
 		"filter": object("A rule condition, as Docker's includes/excludes.", filterFields, obj{
 			"caps":      listOf("Capabilities of the granted (bounding) set.", ref("capability")),
 			"arches":    listOf("Target architectures as Docker names them (amd64, arm64, x32, ...).", ref("arch")),
-			"minKernel": obj{"type": "string", "pattern": `^[0-9]+\.[0-9]+$`, "description": "Kernel MAJOR.MINOR, like 5.8."},
+			"minKernel": obj{"type": textTypes, "pattern": `^[0-9]+\.[0-9]+$`, "description": "Kernel MAJOR.MINOR, like 5.8."},
 		}),
 		"ns": oneOf("A namespace: true, false, or {enabled}.",
 			obj{"type": "boolean"},
@@ -224,7 +229,7 @@ func buildSchema() obj {
 			"valueTwo": described("For masked-eq: the value the masked argument must equal.", ref("uint64")),
 			"op":       ref("op"),
 		}, "index", "op")),
-		"comment":  obj{"type": "string"},
+		"comment":  obj{"type": textTypes},
 		"includes": described("The rule applies only if all of these hold.", ref("filter")),
 		"excludes": described("The rule is dropped if any of these holds.", ref("filter")),
 	}, "action")
@@ -241,7 +246,7 @@ func buildSchema() obj {
 		}, "architecture")),
 		"flags":            listOf("seccomp(2) filter flags.", ref("flag")),
 		"listenerPath":     obj{"type": "string", "description": "A unix socket that receives the notify file descriptor."},
-		"listenerMetadata": obj{"type": "string"},
+		"listenerMetadata": obj{"type": textTypes},
 		"syscalls":         listOf("Rules; a later profile's rules for a syscall replace an earlier profile's.", syscall),
 	})
 	// As in moby, two non-empty lists conflict; an empty one is absent.
@@ -260,8 +265,8 @@ func buildSchema() obj {
 
 	props := obj{
 		"version":     obj{"const": 1, "description": "The language version; must be 1."},
-		"name":        obj{"type": "string"},
-		"description": obj{"type": "string"},
+		"name":        obj{"type": textTypes},
+		"description": obj{"type": textTypes},
 		"extends": oneOf("Built-in base names (docker-default, default) or paths relative to this file.",
 			obj{"type": "string", "minLength": 1},
 			obj{"type": "array", "items": obj{"type": "string", "minLength": 1}}),
@@ -281,7 +286,7 @@ func buildSchema() obj {
 			"mount": ref("ns"),
 			"uts": oneOf("A UTS namespace, optionally with a hostname.", obj{"type": "boolean"}, object("", utsFields, obj{
 				"enabled":  obj{"type": "boolean"},
-				"hostname": obj{"type": "string", "minLength": 1, "maxLength": 64},
+				"hostname": obj{"type": textTypes, "minLength": 1, "maxLength": 64},
 			})),
 			"ipc":    ref("ns"),
 			"net":    ref("ns"),
@@ -304,7 +309,7 @@ func buildSchema() obj {
 			"io": object("", ioFields, obj{
 				"weight": ref("weight"),
 				"max": listOf("Per-device throttles.", object("", ioDeviceFields, obj{
-					"device": obj{"type": "string", "pattern": `^[0-9]+:[0-9]+$`},
+					"device": obj{"type": textTypes, "pattern": `^[0-9]+:[0-9]+$`},
 					"rbps":   ref("size"),
 					"wbps":   ref("size"),
 					"riops":  ref("uint64"),
@@ -324,7 +329,7 @@ func buildSchema() obj {
 		}, "uid", "gid"),
 		"policyExceptions": listOf("Waivers of policy rules; always reported.", object("", exceptionFields, obj{
 			"id":     obj{"type": "string", "minLength": 1},
-			"reason": obj{"type": "string", "minLength": 1},
+			"reason": obj{"type": textTypes, "minLength": 1},
 		}, "id", "reason")),
 	}
 	root := object("A profilec profile.", profileFields, props, "version")
