@@ -2,6 +2,7 @@ package bpf
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -206,9 +207,13 @@ func TestOptimizeEquivalent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		opt, err := Assemble(Optimize(p))
+		op := Optimize(p)
+		opt, err := Assemble(op)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if again := Optimize(op); !slices.Equal(again, op) {
+			t.Fatalf("program %d: Optimize is not at a fixpoint", iter)
 		}
 		if len(opt) > len(plain) {
 			// InlineRet trades a JA for a RET one for one, so the

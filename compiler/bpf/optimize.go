@@ -41,8 +41,11 @@ func Optimize(p Program) Program {
 			var c bool
 			p, c = ps.Pass(p)
 			if c {
+				// The pass made a program it has not seen: it runs
+				// again next round.
 				version++
 				changed = true
+				continue
 			}
 			ranAt[i] = version
 		}
