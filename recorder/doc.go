@@ -1,0 +1,2 @@
+// Package recorder runs a command under a seccomp user-notification filter and turns the syscalls its process tree makes into a profile that allows exactly those.
+package recorder

@@ -1,0 +1,141 @@
+package recorder_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/profilec/profilec/compiler"
+	"github.com/profilec/profilec/compiler/plan"
+	"github.com/profilec/profilec/enforcer"
+	"github.com/profilec/profilec/internal/testenv"
+	"github.com/profilec/profilec/recorder"
+	"github.com/profilec/profilec/schema"
+)
+
+const busybox = "/bin/busybox"
+
+func needBusybox(t *testing.T) {
+	t.Helper()
+	testenv.RequireFile(t, busybox)
+}
+
+// record runs argv under the recorder and returns the recording and what
+// the command printed.
+func record(t *testing.T, argv []string, o recorder.Options) (*recorder.Recording, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	o.Stdout = &out
+	if o.Stderr == nil {
+		o.Stderr = &out
+	}
+	res, err := recorder.Record(ctx, argv, o)
+	if err != nil {
+		t.Fatalf("record %q: %v", argv, err)
+	}
+	if res.ExitCode != 0 {
+		t.Fatalf("record %q: exit status %d; output:\n%s", argv, res.ExitCode, out.String())
+	}
+	return res.Recording, out.String()
+}
+
+// writeProfile renders rec into dir/name and returns the path.
+func writeProfile(t *testing.T, dir, name string, rec *recorder.Recording, o recorder.WriteOptions) string {
+	t.Helper()
+	data, err := rec.Profile(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// compile loads, resolves and compiles a profile file as exec would.
+func compile(t *testing.T, path string) *plan.Plan {
+	t.Helper()
+	tgt, err := schema.DefaultTarget()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := schema.LoadResolved(path, tgt, schema.Options{})
+	if err != nil {
+		data, _ := os.ReadFile(path)
+		t.Fatalf("load recorded profile: %v\n%s", err, data)
+	}
+	p, err := compiler.Compile(r, compiler.Options{})
+	if err != nil {
+		t.Fatalf("compile recorded profile: %v", err)
+	}
+	return p
+}
+
+// confined runs argv under p with the enforcer and returns how it ended
+// and what it printed.
+func confined(t *testing.T, p *plan.Plan, argv []string) (enforcer.Result, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	res, err := enforcer.Run(ctx, p, argv, enforcer.Options{Stdout: &out, Stderr: &out, Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatalf("exec %q under the recorded profile: %v", argv, err)
+	}
+	return res, out.String()
+}
+
+var (
+	progOnce sync.Once
+	progPath string
+	progErr  error
+	progDir  string
+)
+
+// testProg builds testdata/recorder/prog as a static binary once per run.
+func testProg(t *testing.T) string {
+	t.Helper()
+	testenv.RequireCommand(t, "go")
+	progOnce.Do(func() {
+		progDir, progErr = os.MkdirTemp("", "recorder-prog-")
+		if progErr != nil {
+			return
+		}
+		src, err := os.ReadFile("../testdata/recorder/prog/main.go")
+		if err != nil {
+			progErr = err
+			return
+		}
+		for name, data := range map[string][]byte{"main.go": src, "go.mod": []byte("module prog\n\ngo 1.26\n")} {
+			if progErr = os.WriteFile(filepath.Join(progDir, name), data, 0o644); progErr != nil {
+				return
+			}
+		}
+		progPath = filepath.Join(progDir, "prog")
+		cmd := exec.Command("go", "build", "-o", progPath, ".")
+		cmd.Dir = progDir
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			progErr = &buildError{err, out}
+		}
+	})
+	if progErr != nil {
+		t.Fatalf("build test program: %v", progErr)
+	}
+	return progPath
+}
+
+type buildError struct {
+	err error
+	out []byte
+}
+
+func (e *buildError) Error() string { return e.err.Error() + "\n" + string(e.out) }

@@ -1,0 +1,289 @@
+package recorder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The launcher's protocol, parent (supervisor) and child (init stage):
+//
+//	fd 3  pipe, child -> parent  error text; EOF when execve succeeded (close-on-exec) or the child died
+//	fd 4  memfd, shared page     word 0: listener fd + 1, stored by the child after the filter is installed
+//	                             word 1: errno of a failed execve, stored under the filter
+//
+// The child cannot send the listener over a socket: once the filter is
+// installed every syscall it makes waits for a supervisor that does not yet
+// hold the listener. So it only stores the number in shared memory (no
+// syscall) and the supervisor takes the fd with pidfd_getfd(2).
+const (
+	initArgv0 = "profilec-record-init"
+	envInit   = "_PROFILEC_RECORD_INIT"
+	errFD     = 3
+	wordFD    = 4
+)
+
+func isInitStage() bool {
+	return len(os.Args) > 1 && os.Args[0] == initArgv0 && os.Getenv(envInit) == "1"
+}
+
+func init() {
+	if isInitStage() {
+		// The filter belongs to the thread that installs it, and only that
+		// thread's filter reaches the target through execve.
+		runtime.LockOSThread()
+	}
+}
+
+// Main runs the recorder's init stage and never returns when this process
+// is one; otherwise it returns at once. main calls it first, beside
+// enforcer.Main.
+func Main() {
+	if !isInitStage() {
+		return
+	}
+	runInit()
+	os.Exit(127)
+}
+
+func initFail(err error) {
+	msg := []byte(err.Error())
+	unix.Write(errFD, msg)
+	os.Exit(126)
+}
+
+func runInit() {
+	if _, err := unix.FcntlInt(errFD, unix.F_SETFD, unix.FD_CLOEXEC); err != nil {
+		os.Exit(126)
+	}
+	page, err := unix.Mmap(wordFD, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		initFail(fmt.Errorf("map shared page: %w", err))
+	}
+	unix.Close(wordFD)
+	words := (*[2]uint32)(unsafe.Pointer(&page[0]))
+
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, envInit+"=") {
+			env = append(env, kv)
+		}
+	}
+	argv := os.Args[1:]
+	exe, err := exec.LookPath(argv[0])
+	if err != nil {
+		initFail(fmt.Errorf("resolve executable: %w", err))
+	}
+	path, err := syscall.BytePtrFromString(exe)
+	if err != nil {
+		initFail(err)
+	}
+	argvp, err := syscall.SlicePtrFromStrings(argv)
+	if err != nil {
+		initFail(err)
+	}
+	envp, err := syscall.SlicePtrFromStrings(env)
+	if err != nil {
+		initFail(err)
+	}
+	// no_new_privs lets an unprivileged user install the filter
+	// (seccomp(2)); it is also what exec under the profile will set.
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		initFail(fmt.Errorf("set no_new_privs: %w", err))
+	}
+	prog := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_USER_NOTIF}}
+	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
+	// Between the filter and execve nothing may allocate or grow the
+	// stack: each syscall would wait for the supervisor (who ignores the
+	// ones before execve, but should not have to).
+	debug.SetGCPercent(-1)
+	growStack()
+	fd, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_NEW_LISTENER, uintptr(unsafe.Pointer(&fprog)))
+	if e != 0 {
+		// No filter was installed: reporting is still free.
+		initFail(fmt.Errorf("install seccomp filter with a user-notification listener: %w (needs Linux 5.5+ with seccomp user notification; recording through ptrace is not implemented)", e))
+	}
+	atomic.StoreUint32(&words[0], uint32(fd)+1)
+	_, _, e = unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(path)), uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envp[0])))
+	atomic.StoreUint32(&words[1], uint32(e))
+	unix.RawSyscall(unix.SYS_EXIT_GROUP, 127, 0, 0)
+}
+
+//go:noinline
+func growStack() byte {
+	var b [64 << 10]byte
+	b[len(b)-1] = 1
+	return b[0] + b[len(b)-1]
+}
+
+// Options configure a recording run.
+type Options struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Env is the command's environment; nil means this process's.
+	Env []string
+	// InitPath is the binary that runs the init stage (it must call Main
+	// first); "" means this executable.
+	InitPath string
+	// Base, when set, reports whether the base profile allows a call; the
+	// recording marks syscalls it did not always allow (Syscall.NotInBase).
+	Base func(arch uint32, nr int32, args [6]uint64) bool
+	// Recording, when set, is added to instead of a new one (--merge).
+	Recording *Recording
+}
+
+// Result is the outcome of Record.
+type Result struct {
+	Recording *Recording
+	// ExitCode is the command's exit status, or 128+N when signal N
+	// killed it.
+	ExitCode int
+}
+
+// Record runs argv and every process it starts under a filter that reports
+// each syscall to this process, lets the call proceed, and counts it. It
+// returns when every process of the tree has exited, or kills the tree
+// when ctx is done.
+func Record(ctx context.Context, argv []string, o Options) (*Result, error) {
+	if len(argv) == 0 {
+		return nil, errors.New("record: no command")
+	}
+	init := o.InitPath
+	if init == "" {
+		init = "/proc/self/exe"
+	}
+	mfd, err := unix.MemfdCreate("profilec-record", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("create shared page: %w", err)
+	}
+	memf := os.NewFile(uintptr(mfd), "profilec-record")
+	defer memf.Close()
+	if err := unix.Ftruncate(mfd, int64(os.Getpagesize())); err != nil {
+		return nil, fmt.Errorf("size shared page: %w", err)
+	}
+	page, err := unix.Mmap(mfd, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return nil, fmt.Errorf("map shared page: %w", err)
+	}
+	defer unix.Munmap(page)
+	words := (*[2]uint32)(unsafe.Pointer(&page[0]))
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("create pipe: %w", err)
+	}
+	defer errR.Close()
+
+	env := o.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd := &exec.Cmd{
+		Path:       init,
+		Args:       append([]string{initArgv0}, argv...),
+		Env:        append(append([]string(nil), env...), envInit+"=1"),
+		Stdin:      o.Stdin,
+		Stdout:     o.Stdout,
+		Stderr:     o.Stderr,
+		ExtraFiles: []*os.File{errW, memf},
+		// Its own process group, so that cancelling kills the tree; and
+		// it dies with us rather than wait forever for a supervisor.
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
+	}
+	if err := cmd.Start(); err != nil {
+		errW.Close()
+		return nil, fmt.Errorf("start init stage: %w", err)
+	}
+	errW.Close()
+	pid := cmd.Process.Pid
+	killTree := func() { _ = unix.Kill(-pid, unix.SIGKILL) }
+
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	errText := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(errR)
+		errText <- string(b)
+	}()
+	fail := func(err error) (*Result, error) {
+		killTree()
+		<-waited
+		return nil, err
+	}
+
+	// Wait for the listener, or for the child to fail before installing it.
+	var listenerNr uint32
+	for listenerNr == 0 {
+		if w := atomic.LoadUint32(&words[0]); w != 0 {
+			listenerNr = w - 1
+			break
+		}
+		select {
+		case msg := <-errText:
+			if w := atomic.LoadUint32(&words[0]); w != 0 {
+				listenerNr = w - 1
+				break
+			}
+			<-waited
+			if msg == "" {
+				msg = "init stage died before installing the filter"
+			}
+			return nil, fmt.Errorf("record: %s", msg)
+		case <-ctx.Done():
+			return fail(fmt.Errorf("record: %w", ctx.Err()))
+		case <-time.After(100 * time.Microsecond):
+		}
+	}
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return fail(fmt.Errorf("open pidfd: %w", err))
+	}
+	listener, err := unix.PidfdGetfd(pidfd, int(listenerNr), 0)
+	unix.Close(pidfd)
+	if err != nil {
+		return fail(fmt.Errorf("take seccomp listener from init stage: %w", err))
+	}
+	defer unix.Close(listener)
+
+	rec := o.Recording
+	if rec == nil {
+		rec = NewRecording()
+	}
+	sv := &supervisor{listener: listener, initPid: uint32(pid), rec: rec, base: o.Base}
+	if err := sv.serve(ctx); err != nil {
+		return fail(err)
+	}
+	werr := <-waited
+	if e := atomic.LoadUint32(&words[1]); e != 0 {
+		return nil, fmt.Errorf("record: execute %s: %w", argv[0], syscall.Errno(e))
+	}
+	if msg := <-errText; msg != "" {
+		return nil, fmt.Errorf("record: %s", msg)
+	}
+	res := &Result{Recording: rec}
+	var ee *exec.ExitError
+	switch {
+	case werr == nil:
+	case errors.As(werr, &ee):
+		ws := ee.Sys().(syscall.WaitStatus)
+		if ws.Signaled() {
+			res.ExitCode = 128 + int(ws.Signal())
+		} else {
+			res.ExitCode = ws.ExitStatus()
+		}
+	default:
+		return nil, fmt.Errorf("wait for %s: %w", argv[0], werr)
+	}
+	return res, nil
+}

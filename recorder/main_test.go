@@ -1,0 +1,20 @@
+package recorder_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/profilec/profilec/enforcer"
+	"github.com/profilec/profilec/recorder"
+)
+
+func TestMain(m *testing.M) {
+	// The test binary doubles as both init stages, as profilec's main does.
+	recorder.Main()
+	enforcer.Main()
+	code := m.Run()
+	if progDir != "" {
+		os.RemoveAll(progDir)
+	}
+	os.Exit(code)
+}

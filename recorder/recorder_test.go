@@ -1,0 +1,259 @@
+package recorder_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/profilec/profilec/recorder"
+	"github.com/profilec/profilec/schema"
+)
+
+// A pipeline forks and execs three processes: the profile recorded from it
+// lets the same pipeline run to the same output under the enforcer.
+func TestPipelineRunsUnderItsProfile(t *testing.T) {
+	needBusybox(t)
+	argv := []string{busybox, "sh", "-c", "echo hi | /bin/busybox tr a-z A-Z | /bin/busybox wc -c"}
+	rec, out := record(t, argv, recorder.Options{})
+	if strings.TrimSpace(out) != "3" {
+		t.Fatalf("recorded pipeline printed %q, want 3", out)
+	}
+	for _, name := range []string{"execve", "pipe2", "wait4", "clone"} {
+		if rec.Syscalls[name] == nil {
+			t.Errorf("%s not recorded", name)
+		}
+	}
+	if n := rec.Syscalls["execve"].Count; n != 3 {
+		t.Errorf("execve seen %d times, want 3 (sh, tr, wc)", n)
+	}
+	if c := rec.Syscalls["clone"]; c != nil && len(c.Values) == 0 {
+		t.Errorf("clone recorded without its flags")
+	}
+	p := compile(t, writeProfile(t, t.TempDir(), "pipe.yaml", rec, recorder.WriteOptions{Command: argv}))
+	res, got := confined(t, p, argv)
+	if res.ExitCode != 0 || strings.TrimSpace(got) != "3" {
+		t.Fatalf("under the recorded profile: exit %d (%s), output %q", res.ExitCode, res.Report, got)
+	}
+}
+
+// What the command never did is refused: mkdir under the profile of echo
+// (which lets it write its complaint) fails with EPERM and creates nothing,
+// while under its own profile it works.
+func TestUnseenSyscallIsRefused(t *testing.T) {
+	needBusybox(t)
+	dir := t.TempDir()
+	rec, _ := record(t, []string{busybox, "echo", "hi"}, recorder.Options{})
+	if rec.Syscalls["mkdir"] != nil || rec.Syscalls["mkdirat"] != nil {
+		t.Fatal("echo made mkdir?")
+	}
+	p := compile(t, writeProfile(t, dir, "echo.yaml", rec, recorder.WriteOptions{}))
+	target := filepath.Join(dir, "x")
+	res, out := confined(t, p, []string{busybox, "mkdir", target})
+	if res.ExitCode == 0 {
+		t.Fatalf("mkdir succeeded under the profile of echo: %s", out)
+	}
+	if !strings.Contains(out, "Operation not permitted") {
+		t.Errorf("mkdir failed, but not with EPERM: %q", out)
+	}
+	if _, err := os.Stat(target); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("directory created anyway: %v", err)
+	}
+
+	// The same command recorded gets its own profile, which lets it run.
+	rec2, _ := record(t, []string{busybox, "mkdir", filepath.Join(dir, "y")}, recorder.Options{})
+	p2 := compile(t, writeProfile(t, dir, "mkdir.yaml", rec2, recorder.WriteOptions{}))
+	if res, out := confined(t, p2, []string{busybox, "mkdir", target}); res.ExitCode != 0 {
+		t.Fatalf("mkdir under its own recorded profile: exit %d: %s %s", res.ExitCode, out, res.Report)
+	}
+	if st, err := os.Stat(target); err != nil || !st.IsDir() {
+		t.Fatalf("mkdir under its own profile made nothing: %v", err)
+	}
+}
+
+// A multi-threaded Go program that writes files and starts a child: the
+// threads and the child are followed, and the profile lets it run again.
+func TestGoProgramWithThreads(t *testing.T) {
+	needBusybox(t)
+	prog := testProg(t)
+	dir := t.TempDir()
+	rec, out := record(t, []string{prog, "threads", dir}, recorder.Options{})
+	if strings.TrimSpace(out) != "ok" {
+		t.Fatalf("recorded program printed %q", out)
+	}
+	clone := rec.Syscalls["clone"]
+	if clone == nil {
+		t.Fatal("clone not recorded")
+	}
+	const cloneThread = 0x10000
+	threads := false
+	for v := range clone.Values {
+		threads = threads || v&cloneThread != 0
+	}
+	if !threads {
+		t.Errorf("no clone with CLONE_THREAD among %v", clone.Values)
+	}
+	if n := rec.Syscalls["execve"].Count; n != 2 {
+		t.Errorf("execve seen %d times, want 2 (prog, busybox true)", n)
+	}
+	p := compile(t, writeProfile(t, dir, "prog.yaml", rec, recorder.WriteOptions{}))
+	res, got := confined(t, p, []string{prog, "threads", t.TempDir()})
+	if res.ExitCode != 0 || strings.TrimSpace(got) != "ok" {
+		t.Fatalf("under the recorded profile: exit %d (%s), output %q", res.ExitCode, res.Report, got)
+	}
+}
+
+// socket is allowed for the families seen only.
+func TestSocketFamilies(t *testing.T) {
+	prog := testProg(t)
+	rec, _ := record(t, []string{prog, "socket", "unix"}, recorder.Options{})
+	s := rec.Syscalls["socket"]
+	if s == nil || len(s.Values) != 1 || s.Values[1] != 1 {
+		t.Fatalf("socket values %+v, want AF_UNIX once", s)
+	}
+	p := compile(t, writeProfile(t, t.TempDir(), "sock.yaml", rec, recorder.WriteOptions{}))
+	if res, out := confined(t, p, []string{prog, "socket", "unix"}); res.ExitCode != 0 {
+		t.Fatalf("AF_UNIX refused: %s", out)
+	}
+	res, out := confined(t, p, []string{prog, "socket", "inet"})
+	if res.ExitCode == 0 || strings.TrimSpace(out) != "socket: 1" {
+		t.Fatalf("AF_INET: exit %d, %q; want EPERM (1)", res.ExitCode, out)
+	}
+}
+
+// clone3 is answered ENOSYS while recording, and the profile does the same.
+func TestClone3IsRefusedWithENOSYS(t *testing.T) {
+	prog := testProg(t)
+	rec, out := record(t, []string{prog, "clone3"}, recorder.Options{})
+	if strings.TrimSpace(out) != "clone3: 38" {
+		t.Fatalf("under the recorder: %q, want ENOSYS (38)", out)
+	}
+	if s := rec.Syscalls["clone3"]; s == nil || !s.Refused {
+		t.Fatalf("clone3 recorded as %+v", s)
+	}
+	path := writeProfile(t, t.TempDir(), "c3.yaml", rec, recorder.WriteOptions{})
+	data, _ := os.ReadFile(path)
+	if !strings.Contains(string(data), "errnoRet: 38") {
+		t.Errorf("profile does not refuse clone3 with ENOSYS:\n%s", data)
+	}
+	if _, got := confined(t, compile(t, path), []string{prog, "clone3"}); strings.TrimSpace(got) != "clone3: 38" {
+		t.Fatalf("under the profile: %q, want ENOSYS (38)", got)
+	}
+}
+
+// Two runs merged allow what either did, with the counts added, and the
+// merge survives a round trip through the written profile.
+func TestMergeRuns(t *testing.T) {
+	needBusybox(t)
+	dir := t.TempDir()
+	a, _ := record(t, []string{busybox, "true"}, recorder.Options{})
+	b, _ := record(t, []string{busybox, "mkdir", filepath.Join(dir, "m")}, recorder.Options{})
+	execA, execB := a.Syscalls["execve"].Count, b.Syscalls["execve"].Count
+	pathA := writeProfile(t, dir, "a.yaml", a, recorder.WriteOptions{})
+	loaded, err := schema.Load(pathA, schema.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged, err := recorder.FromProfile(loaded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged.Syscalls["execve"].Count != execA {
+		t.Fatalf("read back execve count %d, want %d", merged.Syscalls["execve"].Count, execA)
+	}
+	merged.Merge(b)
+	if got := merged.Syscalls["execve"].Count; got != execA+execB {
+		t.Errorf("merged execve count %d, want %d", got, execA+execB)
+	}
+	if merged.Syscalls["mkdir"] == nil && merged.Syscalls["mkdirat"] == nil {
+		t.Error("merge lost mkdir")
+	}
+	// Recording on top of a loaded profile is the same merge.
+	c, _ := record(t, []string{busybox, "true"}, recorder.Options{Recording: merged})
+	if got := c.Syscalls["execve"].Count; got != execA+execB+1 {
+		t.Errorf("recording onto a merge: execve count %d, want %d", got, execA+execB+1)
+	}
+	p := compile(t, writeProfile(t, dir, "merged.yaml", c, recorder.WriteOptions{}))
+	for _, argv := range [][]string{{busybox, "true"}, {busybox, "mkdir", filepath.Join(dir, "n")}} {
+		if res, out := confined(t, p, argv); res.ExitCode != 0 {
+			t.Errorf("%q under the merged profile: exit %d: %s %s", argv, res.ExitCode, out, res.Report)
+		}
+	}
+}
+
+// With a base, the profile extends it and names only what the base did not
+// allow; together they still run the command.
+func TestBase(t *testing.T) {
+	needBusybox(t)
+	dir := t.TempDir()
+	baseRec, _ := record(t, []string{busybox, "true"}, recorder.Options{})
+	basePath := writeProfile(t, dir, "base.yaml", baseRec, recorder.WriteOptions{Name: "base"})
+	allows, err := recorder.BaseAllows(compile(t, basePath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	argv := []string{busybox, "mkdir", filepath.Join(dir, "b")}
+	rec, _ := record(t, argv, recorder.Options{Base: allows})
+	path := writeProfile(t, dir, "ext.yaml", rec, recorder.WriteOptions{Base: "base.yaml"})
+	loaded, err := schema.Load(path, schema.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range loaded.Seccomp.Syscalls {
+		names = append(names, r.Names...)
+	}
+	if strings.Contains(" "+strings.Join(names, " ")+" ", " execve ") {
+		t.Errorf("execve, allowed by the base, named again: %v", names)
+	}
+	if !strings.Contains(strings.Join(names, " "), "mkdir") {
+		t.Errorf("mkdir missing from the extension: %v", names)
+	}
+	if len(loaded.Extends) != 1 || loaded.Extends[0] != "base.yaml" {
+		t.Errorf("extends %v", loaded.Extends)
+	}
+	p := compile(t, path)
+	argv[2] = filepath.Join(dir, "c")
+	if res, out := confined(t, p, argv); res.ExitCode != 0 {
+		t.Fatalf("mkdir under base+extension: exit %d: %s %s", res.ExitCode, out, res.Report)
+	}
+}
+
+func TestBadCommand(t *testing.T) {
+	_, err := recorder.Record(context.Background(), []string{"/nonexistent/cmd"}, recorder.Options{})
+	if err == nil || !strings.Contains(err.Error(), "/nonexistent/cmd") {
+		t.Fatalf("got %v, want an error naming the command", err)
+	}
+	if _, err := recorder.Record(context.Background(), nil, recorder.Options{}); err == nil {
+		t.Fatal("no error for an empty command")
+	}
+}
+
+// Cancelling kills the tree and returns; nothing is left behind.
+func TestCancel(t *testing.T) {
+	needBusybox(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pid")
+	_, err := recorder.Record(ctx, []string{busybox, "sh", "-c", "/bin/busybox sleep 30 & echo $! > " + pidFile + "; wait"}, recorder.Options{})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want the deadline", err)
+	}
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatalf("the shell never started its child: %v", err)
+	}
+	proc := "/proc/" + strings.TrimSpace(string(data))
+	for i := 0; i < 100; i++ {
+		st, err := os.ReadFile(proc + "/stat")
+		if err != nil || strings.Contains(string(st), ") Z ") {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("sleep %s still running after cancel", proc)
+}

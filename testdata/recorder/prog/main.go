@@ -1,0 +1,65 @@
+// Command prog is a small static program the recorder's tests record and
+// then run under the recorded profile.
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"syscall"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: prog threads DIR | socket unix|inet | clone3")
+		os.Exit(2)
+	}
+	switch os.Args[1] {
+	case "threads":
+		// Several OS threads, a file written and read back, a child process.
+		var wg sync.WaitGroup
+		for i := 0; i < 4; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				runtime.LockOSThread()
+				p := filepath.Join(os.Args[2], fmt.Sprint("f", i))
+				if err := os.WriteFile(p, []byte("data"), 0o644); err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					os.Exit(1)
+				}
+				if _, err := os.ReadFile(p); err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					os.Exit(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if err := exec.Command("/bin/busybox", "true").Run(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Println("ok")
+	case "socket":
+		family := syscall.AF_UNIX
+		if os.Args[2] == "inet" {
+			family = syscall.AF_INET
+		}
+		fd, err := syscall.Socket(family, syscall.SOCK_STREAM, 0)
+		if err != nil {
+			fmt.Println("socket:", int(err.(syscall.Errno)))
+			os.Exit(1)
+		}
+		syscall.Close(fd)
+		fmt.Println("ok")
+	case "clone3":
+		// clone3(NULL, 0) fails either way; which errno says who answered.
+		_, _, e := syscall.RawSyscall(435, 0, 0, 0)
+		fmt.Println("clone3:", int(e))
+	default:
+		os.Exit(2)
+	}
+}
