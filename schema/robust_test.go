@@ -361,3 +361,20 @@ func TestManyMisspellings(t *testing.T) {
 		t.Errorf("summary %v", last)
 	}
 }
+
+// TestMaxBytesAppliesToBases: the size limit holds for every file a chain
+// reaches, not only the first.
+func TestMaxBytesAppliesToBases(t *testing.T) {
+	dir := writeProfiles(t, map[string]string{
+		"top.yaml": "version: 1\nextends: big.yaml\n",
+		"big.yaml": "version: 1\ndescription: " + strings.Repeat("x", 2000) + "\n",
+	})
+	_, err := LoadChain(filepath.Join(dir, "top.yaml"), Options{MaxBytes: 1000})
+	list := wantCodes(t, err, CodeTooLarge)
+	if len(list) == 1 && list[0].Pos.File != filepath.Join(dir, "big.yaml") {
+		t.Errorf("reported in %s, want big.yaml", list[0].Pos.File)
+	}
+	if _, err := LoadChain(filepath.Join(dir, "top.yaml"), Options{MaxBytes: 3000}); err != nil {
+		t.Errorf("within the limit: %v", err)
+	}
+}
