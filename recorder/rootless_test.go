@@ -1,0 +1,100 @@
+package recorder_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/profilec/profilec/internal/testenv"
+	"github.com/profilec/profilec/recorder"
+)
+
+const (
+	rootlessEnv = "PROFILEC_TEST_RECORD_ROOTLESS"
+	nobody      = 65534
+)
+
+// rootlessChild runs in a copy of the test binary as nobody: it records a
+// pipeline and prints what the pipeline printed, then the profile.
+func rootlessChild() int {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	res, err := recorder.Record(ctx, []string{busybox, "sh", "-c", "/bin/busybox id -u; echo hi | /bin/busybox wc -c"}, recorder.Options{Stdout: &out, Stderr: &out})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	data, err := res.Recording.Profile(recorder.WriteOptions{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Printf("%s---\n%s", out.Bytes(), data)
+	return res.ExitCode
+}
+
+// Recording needs no privilege: no_new_privs makes the filter installable
+// and the supervisor, the target's parent, may take the listener.
+func TestRecordAsNobody(t *testing.T) {
+	testenv.RequireRoot(t)
+	needBusybox(t)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// t.TempDir's parent is private to root.
+	dir, err := os.MkdirTemp("", "recorder-rootless-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "recorder.test")
+	in, err := os.Open(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	f, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(f, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin)
+	cmd.Dir = dir
+	cmd.Env = []string{rootlessEnv + "=1", "PATH=/bin:/usr/bin"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}, Pdeathsig: syscall.SIGKILL}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("record as nobody: %v\n%s", err, stderr.String())
+	}
+	printed, profile, ok := strings.Cut(string(out), "---\n")
+	if !ok || strings.Fields(printed)[0] != fmt.Sprint(nobody) || strings.Fields(printed)[1] != "3" {
+		t.Fatalf("output as nobody: %q", out)
+	}
+	for _, want := range []string{"names: [execve]", "names: [getuid]", "names: [wait4]"} {
+		if !strings.Contains(profile, want) {
+			t.Errorf("profile recorded as nobody lacks %q:\n%s", want, profile)
+		}
+	}
+}
