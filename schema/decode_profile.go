@@ -344,8 +344,10 @@ func (d *decoder) syscall(v *yaml.Node, path string) (SyscallRule, bool) {
 	n := d.deref(v, path)
 	r.Pos = d.pos(n)
 	switch {
-	case nameNode != nil && namesNode != nil:
+	case nameNode != nil && namesNode != nil && !isEmptySeq(n, "names"):
+		// As moby: an empty names beside name is no conflict.
 		d.add(nameNode, path+".name", CodeConflict, "", "both name and names are given; use names")
+	case nameNode != nil:
 	case nameNode == nil && namesNode == nil:
 		d.add(n, path+".names", CodeRequired, "", "names is required")
 	case namesNode != nil && len(r.Names) == 0 && isEmptySeq(d.deref(v, path), "names"):

@@ -233,7 +233,12 @@ func buildSchema() obj {
 		"includes": described("The rule applies only if all of these hold.", ref("filter")),
 		"excludes": described("The rule is dropped if any of these holds.", ref("filter")),
 	}, "action")
-	syscall["oneOf"] = []any{obj{"required": []string{"names"}}, obj{"required": []string{"name"}}}
+	// names or the old name; both only if names is empty, as moby allows.
+	syscall["anyOf"] = []any{obj{"required": []string{"names"}}, obj{"required": []string{"name"}}}
+	syscall["not"] = obj{
+		"required":   []string{"name", "names"},
+		"properties": obj{"names": obj{"type": "array", "minItems": 1}},
+	}
 
 	seccomp := object("Docker's seccomp profile object, unchanged.", seccompFields, obj{
 		"defaultAction":   ref("action"),

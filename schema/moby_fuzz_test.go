@@ -44,10 +44,49 @@ type mobyFilter struct {
 }
 
 type mobyRule struct {
-	Names    []string    `json:"names"`
+	Names    []string    `json:"names,omitempty"`
+	Name     string      `json:"name,omitempty"`
 	Action   string      `json:"action"`
+	ErrnoRet *uint       `json:"errnoRet,omitempty"`
+	Args     []mobyArg   `json:"args,omitempty"`
 	Includes *mobyFilter `json:"includes,omitempty"`
 	Excludes *mobyFilter `json:"excludes,omitempty"`
+}
+
+type mobyArg struct {
+	Index    uint   `json:"index"`
+	Value    uint64 `json:"value"`
+	ValueTwo uint64 `json:"valueTwo"`
+	Op       string `json:"op"`
+}
+
+var (
+	fuzzActions = []string{"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_LOG", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_TRACE", "SCMP_ACT_NOTIFY"}
+	fuzzOps     = []string{"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"}
+)
+
+// fuzzRule builds one rule from five bytes: the first picks the name (low
+// three bits), the action, whether Docker's old single name is used and
+// whether there is an argument condition; the others the conditions.
+func fuzzRule(b []byte) mobyRule {
+	r := mobyRule{
+		Action:   pick(fuzzActions, b[0]>>3),
+		Includes: fuzzFilter(b[1], b[2]),
+		Excludes: fuzzFilter(b[3], b[4]),
+	}
+	if name := pick(fuzzNames, b[0]); b[0]&0x40 != 0 {
+		r.Name = name
+	} else {
+		r.Names = []string{name}
+	}
+	if r.Action == "SCMP_ACT_ERRNO" || r.Action == "SCMP_ACT_TRACE" {
+		e := uint(b[1] % 40)
+		r.ErrnoRet = &e
+	}
+	if b[0]&0x80 != 0 {
+		r.Args = []mobyArg{{Index: uint(b[2] % 6), Value: uint64(b[3]) << (b[4] % 57), ValueTwo: uint64(b[4]), Op: pick(fuzzOps, b[1]>>2)}}
+	}
+	return r
 }
 
 // FuzzResolveMatchesMoby builds Docker profiles with random conditional
@@ -58,6 +97,9 @@ func FuzzResolveMatchesMoby(f *testing.F) {
 	f.Add([]byte{0x01, 2, 0x01, 0x00, 0x00, 0x00, 3, 0x00, 0x00, 0x01, 0x00})
 	f.Add([]byte{0x00, 4, 0x00, 0x9a, 0x00, 0x00, 5, 0x00, 0x00, 0x00, 0x45, 6, 0x04, 0x27, 0x02, 0x90})
 	f.Add([]byte{0x22, 1, 0x22, 0x80, 0x01, 0xc1, 7, 0x00, 0x70, 0x00, 0x30})
+	f.Add([]byte{0x41, 0xc9, 0x13, 0x05, 0x07, 0x09, 0x52, 0x44, 0x80, 0x10, 0x20})
+	f.Add([]byte{0x85, 0x8a, 0x1c, 0x02, 0xff, 0x3f, 0x11, 0x00, 0x00, 0x00, 0x00})
+	f.Add([]byte{0xc0, 0xd3, 0x00, 0x00, 0x00, 0x00})
 	tgt, err := DefaultTarget()
 	if err != nil {
 		f.Fatal(err)
@@ -67,21 +109,30 @@ func FuzzResolveMatchesMoby(f *testing.F) {
 			return
 		}
 		var caps []string
+		// The two high bits of the first byte choose architectures.
 		for i, c := range fuzzCaps {
 			if data[0]&(1<<i) != 0 {
 				caps = append(caps, c)
 			}
 		}
-		var rules []mobyRule
+		rules := []mobyRule{}
 		for rest := data[1:]; len(rest) >= 5 && len(rules) < 32; rest = rest[5:] {
-			rules = append(rules, mobyRule{
-				Names:    []string{pick(fuzzNames, rest[0])},
-				Action:   "SCMP_ACT_ALLOW",
-				Includes: fuzzFilter(rest[1], rest[2]),
-				Excludes: fuzzFilter(rest[3], rest[4]),
-			})
+			rules = append(rules, fuzzRule(rest))
 		}
-		body, err := json.Marshal(map[string]any{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": rules})
+		top := map[string]any{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": rules}
+		switch data[0] >> 6 {
+		case 1:
+			top["architectures"] = []string{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"}
+		case 2:
+			top["archMap"] = []map[string]any{
+				{"architecture": "SCMP_ARCH_AARCH64", "subArchitectures": []string{"SCMP_ARCH_ARM"}},
+				{"architecture": tgt.Arch, "subArchitectures": []string{"SCMP_ARCH_X86"}},
+			}
+		case 3:
+			top["archMap"] = []map[string]any{{"architecture": "SCMP_ARCH_S390X", "subArchitectures": []string{"SCMP_ARCH_S390"}}}
+			top["defaultErrnoRet"] = 38
+		}
+		body, err := json.Marshal(top)
 		if err != nil {
 			t.Fatal(err)
 		}
