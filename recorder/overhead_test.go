@@ -26,7 +26,10 @@ var overheadWorkload = []string{busybox, "sh", "-c", "/bin/busybox find /usr/inc
 func TestRecordOverhead(t *testing.T) {
 	needBusybox(t)
 	testenv.RequireFile(t, "/usr/include")
-	var plain, recorded []time.Duration
+	var plain, recorded, straced []time.Duration
+	// strace -f, when installed, is the ptrace-based yardstick: an extra
+	// column, not a requirement.
+	strace, _ := exec.LookPath("strace")
 	var calls uint64
 	var want string
 	for i := 0; i < max(*overheadRuns, 1); i++ {
@@ -57,6 +60,14 @@ func TestRecordOverhead(t *testing.T) {
 		if out.String() != want {
 			t.Fatalf("recorded run printed %q, plain %q", out.String(), want)
 		}
+		if strace != "" {
+			cmd := exec.Command(strace, append([]string{"-f", "-qq", "-o", "/dev/null"}, overheadWorkload...)...)
+			start := time.Now()
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("strace run: %v", err)
+			}
+			straced = append(straced, time.Since(start))
+		}
 		calls = 0
 		for _, n := range res.Recording.Arches {
 			calls += n
@@ -73,6 +84,10 @@ func TestRecordOverhead(t *testing.T) {
 	t.Logf("%s (%s files, %d syscalls, %d runs each): plain median %v, recorded median %v, %.1fx, ~%v per syscall",
 		overheadWorkload[3], strings.TrimSpace(want), calls, len(plain),
 		mp.Round(time.Microsecond), mr.Round(time.Microsecond), float64(mr)/float64(mp), perCall)
+	if len(straced) > 0 {
+		ms := median(straced)
+		t.Logf("strace -f -o /dev/null, same workload: median %v, %.1fx", ms.Round(time.Microsecond), float64(ms)/float64(mp))
+	}
 }
 
 func median(ds []time.Duration) time.Duration {
