@@ -236,15 +236,18 @@ func fuzzProfile(data []byte) (*schema.ResolvedSeccomp, string) {
 		return values[next(len(values))]
 	}
 	archSets := [][]string{nil, {"SCMP_ARCH_X86"}, {"SCMP_ARCH_X32"}, {"SCMP_ARCH_X86", "SCMP_ARCH_X32"}, {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}}
-	natives := []string{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"}
+	natives := []string{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64", "SCMP_ARCH_S390X", "SCMP_ARCH_X32"}
 	native := natives[next(len(natives))]
 	s := &schema.ResolvedSeccomp{
 		Enabled:       true,
 		DefaultAction: actions[next(len(actions))],
 		Architectures: archSets[next(len(archSets))],
 	}
-	if native == "SCMP_ARCH_AARCH64" {
+	switch native {
+	case "SCMP_ARCH_AARCH64":
 		s.Architectures = []string{"SCMP_ARCH_ARM"}[:next(2)]
+	case "SCMP_ARCH_S390X": // big-endian: the halves of an argument swap places
+		s.Architectures = nil
 	}
 	if next(2) == 0 {
 		s.DefaultErrnoRet = u(uint(next(200)))
