@@ -134,6 +134,8 @@ type Options struct {
 	Stdout, Stderr io.Writer
 	// Env is the command's environment; nil means this process's.
 	Env []string
+	// Dir is the command's working directory; "" means this process's.
+	Dir string
 	// InitPath is the binary that runs the init stage (it must call Main
 	// first); "" means this executable.
 	InitPath string
@@ -193,13 +195,15 @@ func Record(ctx context.Context, argv []string, o Options) (*Result, error) {
 		Path:       init,
 		Args:       append([]string{initArgv0}, argv...),
 		Env:        append(append([]string(nil), env...), envInit+"=1"),
+		Dir:        o.Dir,
 		Stdin:      o.Stdin,
 		Stdout:     o.Stdout,
 		Stderr:     o.Stderr,
 		ExtraFiles: []*os.File{errW, memf},
-		// Its own process group, so that cancelling kills the tree; and
-		// it dies with us rather than wait forever for a supervisor.
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
+		// It stays in our process group, so that job control and the
+		// terminal's signals reach it as they would any command; and it
+		// dies with us rather than wait forever for a supervisor.
+		SysProcAttr: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 	}
 	if err := cmd.Start(); err != nil {
 		errW.Close()
@@ -207,7 +211,6 @@ func Record(ctx context.Context, argv []string, o Options) (*Result, error) {
 	}
 	errW.Close()
 	pid := cmd.Process.Pid
-	killTree := func() { _ = unix.Kill(-pid, unix.SIGKILL) }
 
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
@@ -217,7 +220,9 @@ func Record(ctx context.Context, argv []string, o Options) (*Result, error) {
 		errText <- string(b)
 	}()
 	fail := func(err error) (*Result, error) {
-		killTree()
+		// Before the listener is ours the child has not reached its
+		// target: it is the whole tree.
+		_ = unix.Kill(pid, unix.SIGKILL)
 		<-waited
 		return nil, err
 	}
@@ -262,7 +267,8 @@ func Record(ctx context.Context, argv []string, o Options) (*Result, error) {
 	}
 	sv := &supervisor{listener: listener, initPid: uint32(pid), rec: rec, base: o.Base}
 	if err := sv.serve(ctx); err != nil {
-		return fail(err)
+		<-waited
+		return nil, err
 	}
 	werr := <-waited
 	if e := atomic.LoadUint32(&words[1]); e != 0 {

@@ -1,9 +1,13 @@
 package recorder
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -45,6 +49,74 @@ type supervisor struct {
 	started bool
 	arches  map[uint32]systab.Arch // by audit value, x32 apart
 	x32     map[uint32]systab.Arch
+	// procs holds a pidfd for each process seen, so that cancelling
+	// reaches processes that left the tree (reparented orphans) without
+	// risking a recycled pid.
+	procs map[uint32]int
+}
+
+// track opens a pidfd for a caller seen for the first time. It is blocked
+// on us, so the pid is still the caller's; a thread that is not a leader
+// has no pidfd of its own (before Linux 6.9) and its leader was seen first.
+func (s *supervisor) track(pid uint32) {
+	if _, ok := s.procs[pid]; ok {
+		return
+	}
+	if s.procs == nil {
+		s.procs = map[uint32]int{}
+	}
+	if len(s.procs) >= 256 {
+		s.prune()
+	}
+	fd, err := unix.PidfdOpen(int(pid), unix.PIDFD_NONBLOCK)
+	if err != nil {
+		fd = -1
+	}
+	s.procs[pid] = fd
+}
+
+// prune closes the pidfds of processes that have exited (a pidfd polls
+// readable then), so a long recording does not run out of descriptors.
+func (s *supervisor) prune() {
+	fds := make([]unix.PollFd, 0, len(s.procs))
+	pids := make([]uint32, 0, len(s.procs))
+	for pid, fd := range s.procs {
+		if fd < 0 {
+			delete(s.procs, pid)
+			continue
+		}
+		fds = append(fds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN})
+		pids = append(pids, pid)
+	}
+	if _, err := unix.Poll(fds, 0); err != nil {
+		return
+	}
+	for i, f := range fds {
+		if f.Revents != 0 {
+			unix.Close(int(f.Fd))
+			delete(s.procs, pids[i])
+		}
+	}
+}
+
+// killAll kills every process seen that is still alive, and the tree
+// under the init stage as /proc shows it.
+func (s *supervisor) killAll() {
+	for _, fd := range s.procs {
+		if fd >= 0 {
+			_ = unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
+		}
+	}
+	killTree(int(s.initPid))
+}
+
+func (s *supervisor) close() {
+	for pid, fd := range s.procs {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+		delete(s.procs, pid)
+	}
 }
 
 func (s *supervisor) lookupArch(audit uint32, nr int32) (systab.Arch, bool) {
@@ -70,34 +142,88 @@ func (s *supervisor) lookupArch(audit uint32, nr int32) (systab.Arch, bool) {
 }
 
 // serve answers notifications until no process uses the filter any more
-// (the listener polls POLLHUP, Linux 5.8) or ctx is done. It never waits
-// on the target: a blocked thread waits on us.
+// (the listener polls POLLHUP, Linux 5.8). It never waits on the target: a
+// blocked thread waits on us. Once ctx is done it kills the tree and every
+// process that still makes a syscall, and reports ctx's error when the
+// last one is gone.
 func (s *supervisor) serve(ctx context.Context) error {
+	defer s.close()
+	var cancelled error
 	for {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("record: %w", err)
+		if cancelled == nil && ctx.Err() != nil {
+			cancelled = fmt.Errorf("record: %w", ctx.Err())
+			s.killAll()
 		}
 		fds := []unix.PollFd{{Fd: int32(s.listener), Events: unix.POLLIN}}
 		n, err := unix.Poll(fds, 100)
-		if err == unix.EINTR || n == 0 {
+		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
 			return fmt.Errorf("poll seccomp listener: %w", err)
 		}
+		if n == 0 {
+			if cancelled != nil {
+				s.killAll()
+			}
+			continue
+		}
 		if fds[0].Revents&unix.POLLIN != 0 {
-			if err := s.handleOne(); err != nil {
+			if err := s.handleOne(cancelled != nil); err != nil {
 				return err
 			}
 			continue
 		}
 		if fds[0].Revents&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0 {
-			return nil
+			return cancelled
 		}
 	}
 }
 
-func (s *supervisor) handleOne() error {
+// killTree kills root and its descendants as /proc shows them now. The
+// snapshot comes first: a dying process's children move to another parent
+// at once. Processes it misses (forked meanwhile, or already reparented)
+// die at their next syscall (handleOne).
+func killTree(root int) {
+	parent := map[int]int{}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 2 {
+			continue
+		}
+		if pp, err := strconv.Atoi(f[1]); err == nil {
+			parent[pid] = pp
+		}
+	}
+	in := map[int]bool{root: true}
+	for changed := true; changed; {
+		changed = false
+		for pid, pp := range parent {
+			if in[pp] && !in[pid] {
+				in[pid], changed = true, true
+			}
+		}
+	}
+	for pid := range in {
+		_ = unix.Kill(pid, unix.SIGKILL)
+	}
+}
+
+func (s *supervisor) handleOne(kill bool) error {
 	var n notif // RECV wants a zeroed buffer
 	if err := ioctl(s.listener, unix.SECCOMP_IOCTL_NOTIF_RECV, unsafe.Pointer(&n)); err != nil {
 		if errors.Is(err, unix.EINTR) || errors.Is(err, unix.ENOENT) {
@@ -107,6 +233,12 @@ func (s *supervisor) handleOne() error {
 		return fmt.Errorf("receive seccomp notification: %w", err)
 	}
 	resp := notifResp{ID: n.ID, Flags: flagContinue}
+	if kill {
+		// The caller is blocked on us, so n.Pid is still the caller.
+		_ = unix.Kill(int(n.Pid), unix.SIGKILL)
+	} else {
+		s.track(n.Pid)
+	}
 	arch, known := s.lookupArch(n.Arch, n.Nr)
 	name := ""
 	if known {
@@ -121,7 +253,7 @@ func (s *supervisor) handleOne() error {
 	if !s.started && n.Pid == s.initPid && name == "execve" {
 		s.started = true
 	}
-	if s.started {
+	if s.started && !kill {
 		switch {
 		case known:
 			s.rec.add(arch, int(n.Nr), n.Args, s.base == nil || !s.base(n.Arch, n.Nr, n.Args))

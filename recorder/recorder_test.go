@@ -3,9 +3,12 @@ package recorder_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -232,28 +235,59 @@ func TestBadCommand(t *testing.T) {
 	}
 }
 
-// Cancelling kills the tree and returns; nothing is left behind.
+// Cancelling kills the tree, also a process that left it (an orphan
+// reparented away) while blocked in a syscall; nothing is left behind.
 func TestCancel(t *testing.T) {
 	needBusybox(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	dir := t.TempDir()
-	pidFile := filepath.Join(dir, "pid")
-	_, err := recorder.Record(ctx, []string{busybox, "sh", "-c", "/bin/busybox sleep 30 & echo $! > " + pidFile + "; wait"}, recorder.Options{})
+	script := "( /bin/busybox sleep 600 & echo $! > orphan ); /bin/busybox sleep 600 & echo $! > child; wait"
+	t.Cleanup(func() {
+		// Should the recorder fail to, kill what the script started.
+		for _, name := range []string{"child", "orphan"} {
+			if data, err := os.ReadFile(filepath.Join(dir, name)); err == nil {
+				if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && !gone(fmt.Sprint("/proc/", pid)) {
+					syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+		}
+	})
+	done := make(chan error, 1)
+	go func() {
+		cmd := []string{busybox, "sh", "-c", script}
+		_, err := recorder.Record(ctx, cmd, recorder.Options{Env: []string{"PATH=/bin"}, Dir: dir})
+		done <- err
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Record did not return after its context ended")
+	}
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v, want the deadline", err)
 	}
-	data, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatalf("the shell never started its child: %v", err)
+	for _, name := range []string{"child", "orphan"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatalf("the shell never started its %s: %v", name, err)
+		}
+		if !gone("/proc/" + strings.TrimSpace(string(data))) {
+			t.Errorf("%s sleep still running after cancel", name)
+		}
 	}
-	proc := "/proc/" + strings.TrimSpace(string(data))
-	for i := 0; i < 100; i++ {
+}
+
+// gone waits a little for a killed process to be reaped by whoever is its
+// parent now.
+func gone(proc string) bool {
+	for i := 0; i < 200; i++ {
 		st, err := os.ReadFile(proc + "/stat")
 		if err != nil || strings.Contains(string(st), ") Z ") {
-			return
+			return true
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatalf("sleep %s still running after cancel", proc)
+	return false
 }
