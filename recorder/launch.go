@@ -252,12 +252,12 @@ func Record(ctx context.Context, argv []string, o Options) (*Result, error) {
 	}
 	pidfd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
-		return fail(fmt.Errorf("open pidfd: %w", err))
+		return fail(fmt.Errorf("open pidfd: %w (needs Linux 5.3+)", err))
 	}
 	listener, err := unix.PidfdGetfd(pidfd, int(listenerNr), 0)
 	unix.Close(pidfd)
 	if err != nil {
-		return fail(fmt.Errorf("take seccomp listener from init stage: %w", err))
+		return fail(fmt.Errorf("take seccomp listener from init stage: %w (pidfd_getfd needs Linux 5.6+ and ptrace access to the child)", err))
 	}
 	defer unix.Close(listener)
 
