@@ -4,6 +4,7 @@ package libseccomp
 
 import (
 	"encoding/binary"
+	"slices"
 
 	"github.com/profilec/profilec/schema"
 )
@@ -106,4 +107,40 @@ func (r *byteReader) value() uint64 {
 		b[i] = r.byte()
 	}
 	return binary.LittleEndian.Uint64(b[:])
+}
+
+// mutateProfile applies up to eight mutations read from data to s: a rule's
+// action, errno, first argument's value or op changes, a rule loses its
+// arguments or its first name, or the default action changes.
+func mutateProfile(s *schema.ResolvedSeccomp, data []byte) {
+	r := &byteReader{b: data}
+	for range min(8, len(data)/3) {
+		if len(s.Syscalls) == 0 {
+			return
+		}
+		i := (int(r.byte())<<8 | int(r.byte())) % len(s.Syscalls)
+		rule := &s.Syscalls[i]
+		switch r.pick(6) {
+		case 0:
+			rule.Action, rule.ErrnoRet = r.action()
+		case 1:
+			if len(rule.Args) > 0 {
+				rule.Args = slices.Clone(rule.Args)
+				rule.Args[0].Value = r.value()
+			}
+		case 2:
+			if len(rule.Args) > 0 {
+				rule.Args = slices.Clone(rule.Args)
+				rule.Args[0].Op = genOps[r.pick(len(genOps))]
+			}
+		case 3:
+			rule.Args = nil
+		case 4:
+			if len(rule.Names) > 1 {
+				rule.Names = rule.Names[1:]
+			}
+		case 5:
+			s.DefaultAction, s.DefaultErrnoRet = r.action()
+		}
+	}
 }

@@ -222,3 +222,29 @@ func FuzzDifferentialArm64(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDifferentialDocker mutates Docker's default profile (x86_64 with x86
+// and x32) a few rules at a time, so that the fuzz also reaches programs of
+// Docker's size, with their long jumps and shared blocks.
+func FuzzDifferentialDocker(f *testing.F) {
+	f.Add([]byte{3, 0, 1, 40, 1, 7})
+	f.Add([]byte{200, 2, 9, 100, 3, 1, 17, 4, 4})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := mobyDefault(dockerCaps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mutateProfile(s, data)
+		p := diffProfile{name: "fuzz-docker", s: s, native: host}
+		prio, err := oracleProgram(p.s, p.native, optimizePriority)
+		if err != nil {
+			t.Skipf("libseccomp refuses the profile: %v", err)
+		}
+		tree, err := oracleProgram(p.s, p.native, optimizeBinaryTree)
+		if err != nil {
+			t.Fatalf("libseccomp builds the profile in one layout but not the other: %v", err)
+		}
+		oracle, alt := tree, prio // Docker's default has more than 32 rules: runc's tree
+		differential(t, p.s, p.native, oracle, compileProfilec(t, p, compiler.Options{}), alt)
+	})
+}
