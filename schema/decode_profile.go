@@ -41,6 +41,7 @@ const Version = 1
 
 func (d *decoder) profile(doc *yaml.Node) *Profile {
 	p := &Profile{File: d.file, Pos: d.pos(doc)}
+	top := doc
 	if doc.Kind == yaml.DocumentNode {
 		if len(doc.Content) == 0 {
 			d.add(doc, "", CodeRequired, "", "the profile is empty; it needs at least version: 1")
@@ -49,7 +50,9 @@ func (d *decoder) profile(doc *yaml.Node) *Profile {
 		doc = doc.Content[0]
 	}
 	if isNull(doc) {
-		d.add(doc, "", CodeRequired, "", "the profile is empty; it needs at least version: 1")
+		// yaml.v3 places an empty document's null after its last line;
+		// the document's start is the place to point at.
+		d.add(top, "", CodeRequired, "", "the profile is empty; it needs at least version: 1")
 		return p
 	}
 	haveVersion := false
