@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -94,48 +95,46 @@ func confined(t *testing.T, p *plan.Plan, argv []string) (enforcer.Result, strin
 }
 
 var (
-	progOnce sync.Once
-	progPath string
-	progErr  error
-	progDir  string
+	progMu    sync.Mutex
+	progPaths = map[string]string{}
+	progDir   string
 )
 
 // testProg builds testdata/recorder/prog as a static binary once per run.
-func testProg(t *testing.T) string {
+func testProg(t *testing.T) string { return testProgArch(t, runtime.GOARCH) }
+
+// testProgArch builds it for goarch ("386" gives an i386 binary).
+func testProgArch(t *testing.T, goarch string) string {
 	t.Helper()
 	testenv.RequireCommand(t, "go")
-	progOnce.Do(func() {
-		progDir, progErr = os.MkdirTemp("", "recorder-prog-")
-		if progErr != nil {
-			return
+	progMu.Lock()
+	defer progMu.Unlock()
+	if p, ok := progPaths[goarch]; ok {
+		return p
+	}
+	if progDir == "" {
+		dir, err := os.MkdirTemp("", "recorder-prog-")
+		if err != nil {
+			t.Fatal(err)
 		}
+		progDir = dir
 		src, err := os.ReadFile("../testdata/recorder/prog/main.go")
 		if err != nil {
-			progErr = err
-			return
+			t.Fatal(err)
 		}
 		for name, data := range map[string][]byte{"main.go": src, "go.mod": []byte("module prog\n\ngo 1.26\n")} {
-			if progErr = os.WriteFile(filepath.Join(progDir, name), data, 0o644); progErr != nil {
-				return
+			if err := os.WriteFile(filepath.Join(progDir, name), data, 0o644); err != nil {
+				t.Fatal(err)
 			}
 		}
-		progPath = filepath.Join(progDir, "prog")
-		cmd := exec.Command("go", "build", "-o", progPath, ".")
-		cmd.Dir = progDir
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			progErr = &buildError{err, out}
-		}
-	})
-	if progErr != nil {
-		t.Fatalf("build test program: %v", progErr)
 	}
-	return progPath
+	p := filepath.Join(progDir, "prog-"+goarch)
+	cmd := exec.Command("go", "build", "-o", p, ".")
+	cmd.Dir = progDir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOARCH="+goarch, "GOWORK=off", "GOFLAGS=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build test program: %v\n%s", err, out)
+	}
+	progPaths[goarch] = p
+	return p
 }
-
-type buildError struct {
-	err error
-	out []byte
-}
-
-func (e *buildError) Error() string { return e.err.Error() + "\n" + string(e.out) }

@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/profilec/profilec/internal/testenv"
 	"github.com/profilec/profilec/recorder"
 	"github.com/profilec/profilec/schema"
 )
@@ -290,4 +293,33 @@ func gone(proc string) bool {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return false
+}
+
+// An i386 program started from x86_64: calls are counted per architecture,
+// both are in the profile, and the program runs under it.
+func TestTwoArchitectures(t *testing.T) {
+	needBusybox(t)
+	if runtime.GOARCH != "amd64" {
+		testenv.Skip(t, "i386 programs run only on x86_64 hosts")
+	}
+	prog := testProgArch(t, "386")
+	if out, err := exec.Command(prog, "threads", t.TempDir()).CombinedOutput(); err != nil {
+		testenv.Skip(t, fmt.Sprintf("this kernel does not run i386 programs (IA32 emulation off?): %v %s", err, out))
+	}
+	rec, out := record(t, []string{prog, "threads", t.TempDir()}, recorder.Options{})
+	if strings.TrimSpace(out) != "ok" {
+		t.Fatalf("recorded program printed %q", out)
+	}
+	if rec.Arches["SCMP_ARCH_X86"] == 0 || rec.Arches["SCMP_ARCH_X86_64"] == 0 {
+		t.Fatalf("arches %v, want both x86 (the program) and x86_64 (its execve, busybox)", rec.Arches)
+	}
+	path := writeProfile(t, t.TempDir(), "i386.yaml", rec, recorder.WriteOptions{})
+	data, _ := os.ReadFile(path)
+	if !strings.Contains(string(data), "architectures: [SCMP_ARCH_X86, SCMP_ARCH_X86_64]") {
+		t.Errorf("profile architectures:\n%s", data)
+	}
+	res, got := confined(t, compile(t, path), []string{prog, "threads", t.TempDir()})
+	if res.ExitCode != 0 || strings.TrimSpace(got) != "ok" {
+		t.Fatalf("under the recorded profile: exit %d (%s), output %q", res.ExitCode, res.Report, got)
+	}
 }
