@@ -242,7 +242,7 @@ func Record(ctx context.Context, argv []string, o Options) (*Result, error) {
 			}
 			<-waited
 			if msg == "" {
-				msg = "init stage died before installing the filter"
+				msg = "init stage died before installing the filter (does " + init + " call recorder.Main first?)"
 			}
 			return nil, fmt.Errorf("record: %s", msg)
 		case <-ctx.Done():

@@ -233,6 +233,21 @@ func TestBadCommand(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "/nonexistent/cmd") {
 		t.Fatalf("got %v, want an error naming the command", err)
 	}
+	// execve itself fails under the filter: reported from the shared page.
+	junk := filepath.Join(t.TempDir(), "junk")
+	if err := os.WriteFile(junk, []byte{0, 1, 2, 3}, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err = recorder.Record(context.Background(), []string{junk}, recorder.Options{})
+	if !errors.Is(err, syscall.ENOEXEC) {
+		t.Fatalf("got %v, want ENOEXEC", err)
+	}
+	// An init binary that does not run the init stage is named.
+	needBusybox(t)
+	_, err = recorder.Record(context.Background(), []string{busybox, "true"}, recorder.Options{InitPath: busybox})
+	if err == nil || !strings.Contains(err.Error(), "recorder.Main") {
+		t.Fatalf("got %v, want an error about the init stage", err)
+	}
 	if _, err := recorder.Record(context.Background(), nil, recorder.Options{}); err == nil {
 		t.Fatal("no error for an empty command")
 	}
