@@ -12,6 +12,10 @@ func TestMain(m *testing.M) {
 	// The test binary doubles as both init stages, as profilec's main does.
 	recorder.Main()
 	enforcer.Main()
+	if os.Getenv(noNotifEnv) != "" {
+		// Run under a filter by TestNoUserNotification.
+		os.Exit(noNotifChild())
+	}
 	if os.Getenv(rootlessEnv) != "" {
 		// Re-run as nobody by TestRecordAsNobody.
 		os.Exit(rootlessChild())
