@@ -40,12 +40,13 @@ otherwise; deny, violation and warn rules, and exception to waive them).
 Every finding has a stable id, a severity (deny or warn) and the place in the
 profile it concerns. A profile waives a rule with
   policyExceptions: [{id: RULE-ID, reason: WHY}]
-and waived findings are still reported. A profile that cannot be loaded is
-reported in the same format.
+and waived findings are still reported; --list-rules prints the built-in ids.
+A profile that cannot be loaded is reported in the same format.
 
 Exit status 1 when any profile is denied (an unwaived deny) or cannot be
-loaded; 0 when there are warnings at most. compile and exec run the same
-validation before they do anything.`,
+loaded; 0 when there are warnings at most; 2 on a usage error; 3 when the
+organisation policies or data cannot be loaded. compile and exec run the
+same validation before they do anything. See docs/policies.md.`,
 		Example: `  profilec validate web.yaml
   profilec validate profiles/*.yaml --policy policy/ --data allowed.yaml
   profilec validate web.yaml --policy-set pss-restricted --output sarif > results.sarif
