@@ -750,10 +750,20 @@ func (d *decoder) cgroups(v *yaml.Node, path string) *Cgroups {
 					io.Weight = d.weight(v, path)
 				case "max":
 					io.Max = []IODevice{}
+					seen := map[string]bool{}
 					d.list(v, path, func(i int, item *yaml.Node, path string) {
-						if dev, ok := d.ioDevice(item, path); ok {
-							io.Max = append(io.Max, dev)
+						dev, ok := d.ioDevice(item, path)
+						if !ok {
+							return
 						}
+						// io.max keeps one line per device; a second
+						// would silently replace the first.
+						if dev.Device != "" && seen[dev.Device] {
+							d.add(d.deref(item, path), path+".device", CodeDuplicate, "", "device %s is given twice", dev.Device)
+							return
+						}
+						seen[dev.Device] = true
+						io.Max = append(io.Max, dev)
 					})
 				}
 			}) {

@@ -58,15 +58,18 @@ func TestMisplacedFields(t *testing.T) {
 // check that follows from it.
 func TestOneErrorPerMistake(t *testing.T) {
 	for doc, code := range map[string]string{
-		"version: 1\nnamespaces: {uts: {hostname: [a]}}\n":                                   CodeType,
-		"version: 1\nnamespaces: {uts: {hostname: ''}}\n":                                    CodeValue,
-		"version: 1\ncgroups: {io: {max: [{device: [8, 0]}]}}\n":                             CodeType,
-		"version: 1\nrlimits: {nofile: {soft: x, hard: 1}}\n":                                CodeValue,
-		"version: 1\nuser: {uid: x, gid: 1}\n":                                               CodeType,
-		"version: 1\nseccomp: {syscalls: [{names: [read], action: nope}]}\n":                 CodeUnknownName,
-		"version: 1\nseccomp: {syscalls: [{names: read, action: allow}]}\n":                  CodeType,
-		"version: 1\nnamespaces: {user: {uidMap: [{containerID: x, hostID: 1, size: 1}]}}\n": CodeType,
-		"version: 1\npolicyExceptions: [{id: [x], reason: r}]\n":                             CodeType,
+		"version: 1\nnamespaces: {uts: {hostname: [a]}}\n":                                         CodeType,
+		"version: 1\nnamespaces: {uts: {hostname: ''}}\n":                                          CodeValue,
+		"version: 1\ncgroups: {io: {max: [{device: [8, 0]}]}}\n":                                   CodeType,
+		"version: 1\nrlimits: {nofile: {soft: x, hard: 1}}\n":                                      CodeValue,
+		"version: 1\nuser: {uid: x, gid: 1}\n":                                                     CodeType,
+		"version: 1\nseccomp: {syscalls: [{names: [read], action: nope}]}\n":                       CodeUnknownName,
+		"version: 1\nseccomp: {syscalls: [{names: read, action: allow}]}\n":                        CodeType,
+		"version: 1\nnamespaces: {user: {uidMap: [{containerID: x, hostID: 1, size: 1}]}}\n":       CodeType,
+		"version: 1\npolicyExceptions: [{id: [x], reason: r}]\n":                                   CodeType,
+		"version: 1\npolicyExceptions: [{id: x, reason: ' '}]\n":                                   CodeValue,
+		"version: 1\npolicyExceptions: [{id: x}]\n":                                                CodeRequired,
+		"version: 1\ncgroups: {io: {max: [{device: '8:0', rbps: 1}, {device: '8:0', wbps: 1}]}}\n": CodeDuplicate,
 	} {
 		_, err := LoadBytes("p.yaml", []byte(doc), Options{})
 		var list ErrorList
