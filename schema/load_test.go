@@ -125,3 +125,62 @@ func TestLoadIOErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeErrors pins the code and path of one mistake in each corner of
+// the language.
+func TestDecodeErrors(t *testing.T) {
+	for doc, want := range map[string]string{
+		"version: 1\nextends: ''\n":                                                                                   "value extends",
+		"version: 1\nextends: [a.yaml, 5]\n":                                                                          "type extends[1]",
+		"version: 1\nextends: {a: b}\n":                                                                               "type extends",
+		"version: 1\nseccomp: {listenerPath: 5}\n":                                                                    "type seccomp.listenerPath",
+		"version: 1\nseccomp: {defaultAction: true}\n":                                                                "type seccomp.defaultAction",
+		"version: 1\nseccomp: {defaultAction: errno, defaultErrnoRet: true}\n":                                        "type seccomp.defaultErrnoRet",
+		"version: 1\nseccomp: {defaultAction: errno, defaultErrnoRet: 4096}\n":                                        "value seccomp.defaultErrnoRet",
+		"version: 1\nseccomp: {architectures: x86_64}\n":                                                              "type seccomp.architectures",
+		"version: 1\nseccomp: {archMap: [{subArchitectures: [x86]}]}\n":                                               "required seccomp.archMap[0].architecture",
+		"version: 1\nseccomp: {flags: [5]}\n":                                                                         "type seccomp.flags[0]",
+		"version: 1\nseccomp: {syscalls: [{names: [read], action: allow, includes: {minKernel: '5'}}]}\n":             "value seccomp.syscalls[0].includes.minKernel",
+		"version: 1\nseccomp: {syscalls: [{names: [read], action: allow, excludes: {arches: [vax]}}]}\n":              "unknown-name seccomp.syscalls[0].excludes.arches[0]",
+		"version: 1\nseccomp: {syscalls: [{names: [read], action: allow, excludes: {caps: [ALL]}}]}\n":                "value seccomp.syscalls[0].excludes.caps[0]",
+		"version: 1\nseccomp: {syscalls: [{names: [read], action: allow, args: [{index: 0, op: eq, x: 1}]}]}\n":       "unknown-field seccomp.syscalls[0].args[0].x",
+		"version: 1\nseccomp: {syscalls: [{names: [read], action: allow, args: [{index: 0, value: 1.5, op: eq}]}]}\n": "type seccomp.syscalls[0].args[0].value",
+		"version: 1\nseccomp: {syscalls: [{names: [read], action: allow, args: [{index: 0, op: 5}]}]}\n":              "type seccomp.syscalls[0].args[0].op",
+		"version: 1\nseccomp: {syscalls: [read]}\n":                                                                   "type seccomp.syscalls[0]",
+		"version: 1\nrlimits: [nofile]\n":                                                                             "type rlimits",
+		"version: 1\nrlimits: {[a]: 1}\n":                                                                             "type rlimits",
+		"version: 1\nrlimits: {nofile: 1, NOFILE: 2}\n":                                                               "duplicate rlimits.NOFILE",
+		"version: 1\nrlimits: {nofile: {soft: 1, hard: 2, max: 3}}\n":                                                 "unknown-field rlimits.nofile.max",
+		"version: 1\nrlimits: {nofile: -1}\n":                                                                         "value rlimits.nofile",
+		"version: 1\ncgroups: {memory: {max: [1]}}\n":                                                                 "type cgroups.memory.max",
+		"version: 1\ncgroups: {memory: {max: true}}\n":                                                                "type cgroups.memory.max",
+		"version: 1\ncgroups: {cpu: {max: [1]}}\n":                                                                    "type cgroups.cpu.max",
+		"version: 1\ncgroups: {cpu: {max: true}}\n":                                                                   "type cgroups.cpu.max",
+		"version: 1\ncgroups: {cpu: {max: 2000000}}\n":                                                                "value cgroups.cpu.max",
+		"version: 1\ncgroups: {io: {max: [{device: '8:0', riops: -1}]}}\n":                                            "value cgroups.io.max[0].riops",
+		"version: 1\nnamespaces: {pid: 1}\n":                                                                          "type namespaces.pid",
+		"version: 1\nnamespaces: {net: {enabled: 1}}\n":                                                               "type namespaces.net.enabled",
+		"version: 1\nnamespaces: {user: {uidMap: [{containerID: 0, hostID: 0, size: 0}]}}\n":                          "value namespaces.user.uidMap[0].size",
+		"version: 1\nnamespaces: {user: {uidMap: [{containerID: 4294967295, hostID: 0, size: 2}]}}\n":                 "value namespaces.user.uidMap[0]",
+		"version: 1\nnamespaces: {user: {enabled: false, gidMap: [{containerID: 0, hostID: 0, size: 1}]}}\n":          "conflict namespaces.user",
+		"version: 1\nnamespaces: {uts: {hostname: 'a b'}}\n":                                                          "value namespaces.uts.hostname",
+		"version: 1\nuser: {uid: 4294967295, gid: 0}\n":                                                               "value user.uid",
+		"version: 1\nuser: {uid: 0, gid: 0, groups: [x]}\n":                                                           "type user.groups[0]",
+		"version: 1\nnoNewPrivileges: yes\n":                                                                          "type noNewPrivileges",
+		"version: 1\nversion: 1\n":                                                                                    "duplicate version",
+		"version: 1.0\n":                                                                                              "version version",
+		"[1, 2]\n":                                                                                                    "type ",
+		"version: 1\n? [a]\n: b\n":                                                                                    "type ",
+		"version: 1\n<<: {name: x}\n":                                                                                 "unknown-field ",
+	} {
+		_, err := LoadBytes("p.yaml", []byte(doc), Options{})
+		var list ErrorList
+		if !errors.As(err, &list) || len(list) != 1 {
+			t.Errorf("%q: %v, want one error %q", doc, err, want)
+			continue
+		}
+		if got := list[0].Code + " " + list[0].Path; got != want {
+			t.Errorf("%q: got %q, want %q (%v)", doc, got, want, list[0])
+		}
+	}
+}
