@@ -728,3 +728,43 @@ func TestForeignSyscalls(t *testing.T) {
 		}
 	}
 }
+
+// TestResolveLeavesChainAlone: resolving neither changes the profiles nor
+// shares memory with them, so one loaded chain serves many targets.
+func TestResolveLeavesChainAlone(t *testing.T) {
+	dir := writeProfiles(t, map[string]string{
+		"base.yaml": "version: 1\nseccomp: {defaultAction: errno, flags: [log], syscalls: [{names: [read, write], action: allow, args: [{index: 0, value: 1, op: eq}]}]}\ncgroups: {memory: {max: 1Gi}, io: {max: [{device: '8:0', rbps: 1}]}}\nuser: {uid: 1, gid: 1, groups: [2]}\n",
+		"top.yaml":  "version: 1\nextends: base.yaml\nseccomp: {syscalls: [{names: [write], action: log, includes: {arches: [amd64]}}]}\nnamespaces: {user: {uidMap: [{containerID: 0, hostID: 1, size: 1}]}}\n",
+	})
+	chain, err := LoadChain(filepath.Join(dir, "top.yaml"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := json.Marshal(chain)
+	a, err := Resolve(chain, x86)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Scribble over everything the first result holds.
+	a.Seccomp.Syscalls[0].Names[0] = "x"
+	a.Seccomp.Syscalls[0].Args[0].Value = 99
+	a.Seccomp.Flags[0] = "x"
+	*a.Cgroups.Memory.Max = 1
+	a.Cgroups.IO.Max[0].RBps = 99
+	a.User.Groups[0] = 99
+	a.Namespaces.User.UIDMap[0].HostID = 99
+	after, _ := json.Marshal(chain)
+	if string(before) != string(after) {
+		t.Errorf("changing a resolved profile changed the chain:\n%s\n%s", before, after)
+	}
+	b, err := Resolve(chain, Target{Arch: "aarch64", Kernel: "6.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"ALLOW:read"}, ruleNames(b)); d != "" {
+		t.Errorf("second target: %s", d)
+	}
+	if b.Seccomp.Syscalls[0].Args[0].Value != 1 || *b.Cgroups.Memory.Max != 1<<30 || b.User.Groups[0] != 2 {
+		t.Error("second resolution sees the first one's changes")
+	}
+}
