@@ -23,7 +23,14 @@ func Sweep(mount string) []string {
 	if isCgroup2(mount) {
 		parents = []string{filepath.Join(mount, Parent)}
 	} else {
-		parents, _ = filepath.Glob(filepath.Join(mount, "*", Parent))
+		// Not filepath.Glob(mount/*/profilec): that lists every
+		// hierarchy's root directory (dozens of control files each) just
+		// to find one name; naming it directly is one lookup per
+		// hierarchy, and a missing one fails at ReadDir below.
+		roots, _ := os.ReadDir(mount)
+		for _, r := range roots {
+			parents = append(parents, filepath.Join(mount, r.Name(), Parent))
+		}
 	}
 	var removed []string
 	for _, parent := range parents {
