@@ -396,7 +396,10 @@ func (r *runner) start() error {
 			// No asynchronous preemption signal may land on the exec
 			// thread between the filter and execve: its handler's
 			// rt_sigreturn would run under the target's filter.
-			"GODEBUG=asyncpreemptoff=1",
+			// containermaxprocs/updatemaxprocs=0: with GOMAXPROCS fixed,
+			// the runtime need not read /proc/self/cgroup, mountinfo and
+			// the CPU quota at start-up (Go 1.25+), nor poll them later.
+			"GODEBUG=asyncpreemptoff=1,containermaxprocs=0,updatemaxprocs=0",
 			// One P keeps the init stage's thread count (pids.max counts
 			// threads) and start-up cost low.
 			"GOMAXPROCS=1",

@@ -3,6 +3,7 @@ package enforcer
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -133,4 +134,26 @@ func syscallName(auditArch uint64, nr int64) string {
 		return fmt.Sprintf("%d on %s", nr, a)
 	}
 	return fmt.Sprintf("%s (%d) on %s", name, nr, a)
+}
+
+// WriteStats prints s as `profilec exec --stats` does, each line starting
+// with prefix and ": ".
+func WriteStats(w io.Writer, prefix string, s *Stats) {
+	if s.CgroupVersion == 0 {
+		fmt.Fprintf(w, prefix+": stats: no cgroup could be created, nothing measured; supervisor peak RSS %s\n", mib(s.SupervisorPeakRSS))
+		return
+	}
+	pids := fmt.Sprint(s.PeakPids)
+	if s.PidsSampled {
+		pids += " (sampled every 10ms; this kernel keeps no pids.peak)"
+	}
+	fmt.Fprintf(w, prefix+": stats: peak memory %s, cpu time %v, peak pids %s (cgroup v%d); supervisor peak RSS %s\n",
+		mib(s.PeakMemory), s.CPUTime.Round(time.Microsecond), pids, s.CgroupVersion, mib(s.SupervisorPeakRSS))
+}
+
+func mib(n int64) string {
+	if n < 0 {
+		return "unknown"
+	}
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", float64(n)/(1<<20)), "0"), ".") + " MiB"
 }

@@ -3,10 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -94,7 +92,7 @@ the cause and exits with status 3.`,
 				fmt.Fprintf(a.stderr, "profilec: %s\n", res.Report)
 			}
 			if stats && res.Stats != nil {
-				writeStats(a.stderr, res.Stats)
+				enforcer.WriteStats(a.stderr, "profilec", res.Stats)
 			}
 			if res.ExitCode != 0 {
 				return &exitError{code: res.ExitCode}
@@ -106,26 +104,6 @@ the cause and exits with status 3.`,
 	cmd.Flags().BoolVar(&stats, "stats", false, "print peak memory, CPU time and peak pids from the cgroup to stderr")
 	policy.add(cmd, &o)
 	return cmd
-}
-
-func writeStats(w io.Writer, s *enforcer.Stats) {
-	if s.CgroupVersion == 0 {
-		fmt.Fprintf(w, "profilec: stats: no cgroup could be created, nothing measured; supervisor peak RSS %s\n", mib(s.SupervisorPeakRSS))
-		return
-	}
-	pids := fmt.Sprint(s.PeakPids)
-	if s.PidsSampled {
-		pids += " (sampled every 10ms; this kernel keeps no pids.peak)"
-	}
-	fmt.Fprintf(w, "profilec: stats: peak memory %s, cpu time %v, peak pids %s (cgroup v%d); supervisor peak RSS %s\n",
-		mib(s.PeakMemory), s.CPUTime.Round(time.Microsecond), pids, s.CgroupVersion, mib(s.SupervisorPeakRSS))
-}
-
-func mib(n int64) string {
-	if n < 0 {
-		return "unknown"
-	}
-	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", float64(n)/(1<<20)), "0"), ".") + " MiB"
 }
 
 // siblingInit returns the profilec-init binary installed next to this

@@ -1,3 +1,6 @@
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+
 package main
 
 import (
@@ -10,6 +13,10 @@ import (
 	"syscall"
 
 	"github.com/profilec/profilec/enforcer"
+	// Imported for its init: `exec PLAN.json` moves to the lean
+	// profilec-init beside this binary before the rest of the CLI's
+	// packages initialise.
+	_ "github.com/profilec/profilec/enforcer/handoff"
 )
 
 func main() {

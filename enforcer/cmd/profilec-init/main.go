@@ -1,3 +1,6 @@
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+
 package main
 
 import (
@@ -8,13 +11,21 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/profilec/profilec/compiler/plan"
 	"github.com/profilec/profilec/enforcer"
+	"github.com/profilec/profilec/enforcer/handoff"
 )
 
 func main() {
 	enforcer.Main()
+	if len(os.Args) > 4 && os.Args[1] == handoff.Arg {
+		os.Exit(fromCLI(os.Args[2], os.Args[3], os.Args[4:]))
+	}
 	if len(os.Args) > 1 && os.Args[1] == "exec" {
 		os.Exit(lean(os.Args[2:], os.Stdout, os.Stderr))
 	}
@@ -85,4 +96,61 @@ func readPlan(path string) (*plan.Plan, error) {
 		return nil, errors.New("read plan " + path + ": not a plan (no profileDigest); compile profiles with profilec compile")
 	}
 	return p, nil
+}
+
+// fromCLI is `profilec exec PLAN.json -- CMD` handed over by the CLI at
+// cli (see package handoff): the same launch, the same messages and exit
+// statuses, without the CLI's start-up. Whatever it would not do exactly
+// as the CLI does (a bad flag value, a file that is not a plan of this
+// version) goes back to the CLI, which reports it in its own words.
+func fromCLI(cli, argv0 string, args []string) int {
+	back := func() int {
+		env := append(os.Environ(), handoff.EnvOff+"=1")
+		err := syscall.Exec(cli, append([]string{argv0}, args...), env)
+		fmt.Fprintf(os.Stderr, "profilec: hand exec back to %s: %v\n", cli, err)
+		return 3
+	}
+	planFile, flags, argv, ok := handoff.Parse(args)
+	if !ok {
+		return back()
+	}
+	var timeout time.Duration
+	stats := false
+	for _, f := range flags {
+		if f == "--stats" {
+			stats = true
+			continue
+		}
+		d, err := time.ParseDuration(strings.TrimPrefix(f, "--timeout="))
+		if err != nil || d < 0 {
+			return back()
+		}
+		timeout = d
+	}
+	p, err := readPlan(planFile)
+	if err != nil {
+		return back()
+	}
+	// As the CLI's main: a broken stdout or stderr pipe ends the run.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGPIPE)
+	defer stop()
+	self, _ := os.Executable()
+	res, err := enforcer.Run(ctx, p, argv, enforcer.Options{
+		Timeout: timeout, Stats: stats, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		ForwardSignals: true, InitPath: self,
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "profilec: %v\n", err)
+		return 3
+	}
+	for _, s := range res.Skipped {
+		fmt.Fprintf(os.Stderr, "profilec: skipped optional cgroup limit: %s\n", s)
+	}
+	if res.Report != "" {
+		fmt.Fprintf(os.Stderr, "profilec: %s\n", res.Report)
+	}
+	if stats && res.Stats != nil {
+		enforcer.WriteStats(os.Stderr, "profilec", res.Stats)
+	}
+	return res.ExitCode
 }

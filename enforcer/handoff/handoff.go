@@ -1,0 +1,98 @@
+// Package handoff lets the profilec CLI pass `profilec exec PLAN.json -- CMD` to the lean profilec-init installed beside it before the CLI's own packages initialise.
+package handoff
+
+// Only os and syscall: every import must be initialised before this
+// package can be, and most of the standard library sorts after the CLI's
+// heavy dependencies (google.golang.org/…, gopkg.in/…), which would then
+// initialise first.
+import (
+	"os"
+	"syscall"
+)
+
+const (
+	// Arg is profilec-init's first argument when the CLI hands it an exec:
+	// profilec-init Arg CLI-PATH CLI-ARGV0 exec ARGS...
+	Arg = "exec-from-profilec-v1"
+	// EnvOff, set by profilec-init when it hands a launch back, keeps the
+	// CLI from handing it over again. The CLI removes it at once, so the
+	// target never sees it.
+	EnvOff = "_PROFILEC_NO_HANDOFF"
+	// Lean is the launcher's file name, beside the CLI.
+	Lean = "profilec-init"
+)
+
+// Package initialisation of the whole CLI (a policy engine, the compiler,
+// protobuf, …) costs milliseconds and runs before main. Go initialises
+// packages in import-path order once their imports are done, and this one
+// imports only os and syscall, so it runs right after os: before nearly
+// all of that.
+func init() {
+	if os.Getenv(EnvOff) != "" {
+		_ = os.Unsetenv(EnvOff)
+		return
+	}
+	if !Eligible(os.Args[1:]) {
+		return
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return
+	}
+	dir := self
+	for len(dir) > 0 && dir[len(dir)-1] != '/' {
+		dir = dir[:len(dir)-1]
+	}
+	lean := dir + Lean
+	if syscall.Access(lean, 1 /* X_OK */) != nil {
+		return
+	}
+	argv := append([]string{Lean, Arg, self, os.Args[0]}, os.Args[1:]...)
+	_ = syscall.Exec(lean, argv, os.Environ())
+	// The exec failed: the CLI does the launch itself.
+}
+
+// Eligible reports whether args (without argv[0]) are an exec of a plan
+// file that the lean launcher can run exactly as the CLI would: "exec",
+// one PLAN.json, only --stats and --timeout, then "--" and a command.
+// Anything else (a profile to compile, policy flags, --help) stays with
+// the CLI.
+func Eligible(args []string) bool {
+	_, _, _, ok := Parse(args)
+	return ok
+}
+
+// Parse splits eligible args into the plan file, the flags before "--"
+// and the command.
+func Parse(args []string) (planFile string, flags, argv []string, ok bool) {
+	if len(args) < 4 || args[0] != "exec" {
+		return "", nil, nil, false
+	}
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			if planFile == "" || i+1 >= len(args) {
+				return "", nil, nil, false
+			}
+			return planFile, flags, args[i+1:], true
+		case a == "--stats", hasPrefix(a, "--timeout="):
+			flags = append(flags, a)
+		case a == "--timeout":
+			if i+1 >= len(args) {
+				return "", nil, nil, false
+			}
+			flags = append(flags, a+"="+args[i+1])
+			i++
+		case hasPrefix(a, "-"):
+			return "", nil, nil, false
+		case planFile == "" && len(a) > 5 && a[len(a)-5:] == ".json":
+			planFile = a
+		default:
+			return "", nil, nil, false
+		}
+	}
+	return "", nil, nil, false
+}
+
+func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
