@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/profilec/profilec/internal/testenv"
+	"github.com/profilec/profilec/schema/systab"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -217,5 +218,33 @@ func TestSpellingsCanonical(t *testing.T) {
 	}
 	if d := cmp.Diff([]string{"minimal.yaml"}, p.Extends); d != "" {
 		t.Errorf("extends: %s", d)
+	}
+}
+
+// TestProfilesEveryArch resolves every example for every architecture with
+// a syscall table: each resolves, and its filter covers the target.
+func TestProfilesEveryArch(t *testing.T) {
+	testenv.RequireFile(t, "../policies/bases/docker-default.yaml")
+	for _, p := range validProfiles(t) {
+		chain, err := LoadChain(p, Options{Bases: diskBases})
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		for _, a := range systab.Arches() {
+			if systab.MaxSyscall(a.Name) < 0 {
+				continue
+			}
+			r, err := Resolve(chain, Target{Arch: a.Short, Kernel: "5.10"})
+			if err != nil {
+				t.Errorf("%s for %s: %v", p, a.Name, err)
+				continue
+			}
+			if r.Target.Arch != a.Name {
+				t.Errorf("%s for %s: target %s", p, a.Name, r.Target.Arch)
+			}
+			if r.Seccomp.Enabled && len(r.Seccomp.Architectures) == 0 {
+				t.Errorf("%s for %s: no architectures", p, a.Name)
+			}
+		}
 	}
 }
