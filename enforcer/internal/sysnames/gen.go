@@ -49,7 +49,10 @@ func main() {
 			keys = append(keys, k)
 		}
 		sort.Ints(keys)
-		fmt.Fprintf(&b, "var %s = map[int]string{\n", t.v)
+		// An array of constants is laid out by the linker; a map literal
+		// would be built by package initialisation in every process that
+		// links the enforcer, launches included.
+		fmt.Fprintf(&b, "var %s = [...]string{\n", t.v)
 		for _, k := range keys {
 			fmt.Fprintf(&b, "%d: %q,\n", k, m[k])
 		}

@@ -9,10 +9,18 @@ const x32Bit = 0x40000000
 func Name(nr int64, compat bool) (name, arch string) {
 	switch {
 	case compat:
-		return i386[int(nr)], "x86"
+		return at(i386[:], nr), "x86"
 	case nr >= 0 && nr&x32Bit != 0:
-		return x32[int(nr&^x32Bit)], "x32"
+		return at(x32[:], nr&^x32Bit), "x32"
 	default:
-		return x86_64[int(nr)], "x86_64"
+		return at(x86_64[:], nr), "x86_64"
 	}
+}
+
+// at is t[nr], or "" for a number the table does not name.
+func at(t []string, nr int64) string {
+	if nr < 0 || nr >= int64(len(t)) {
+		return ""
+	}
+	return t[nr]
 }

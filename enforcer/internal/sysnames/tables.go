@@ -2,7 +2,7 @@
 
 package sysnames
 
-var x86_64 = map[int]string{
+var x86_64 = [...]string{
 	0:   "read",
 	1:   "write",
 	2:   "open",
@@ -367,7 +367,7 @@ var x86_64 = map[int]string{
 	450: "set_mempolicy_home_node",
 }
 
-var i386 = map[int]string{
+var i386 = [...]string{
 	0:   "restart_syscall",
 	1:   "exit",
 	2:   "fork",
@@ -810,7 +810,7 @@ var i386 = map[int]string{
 	450: "set_mempolicy_home_node",
 }
 
-var x32 = map[int]string{
+var x32 = [...]string{
 	0:   "read",
 	1:   "write",
 	2:   "open",
