@@ -190,7 +190,9 @@ func archShortNames() []string {
 	return names
 }
 
-func schemaOptions() schema.Options { return schema.Options{Bases: bases.Get} }
+func schemaOptions() schema.Options {
+	return schema.Options{Bases: bases.Get, BaseNames: bases.Names}
+}
 
 // loadResolved accepts a profile file, a built-in base name, or a bare
 // Docker seccomp JSON file (resolved with Docker's default capabilities).
