@@ -451,6 +451,12 @@ func (r *runner) handshake() error {
 	}
 	pl := *r.p
 	pl.Namespaces = r.ns
+	if pl.Seccomp != nil {
+		sc := *pl.Seccomp
+		cfg.Filter = encodeFilter(sc.Program)
+		sc.Program = nil
+		pl.Seccomp = &sc
+	}
 	cfg.Plan = &pl
 	if err := writeMsg(r.sock, msgConfig, cfg); err != nil {
 		return stepErr("sync", err)

@@ -295,12 +295,11 @@ func runInit() {
 			if flags, err = seccompFlags(pl.Seccomp.Flags); err != nil {
 				return err
 			}
-			if len(pl.Seccomp.Program) == 0 || len(pl.Seccomp.Program) > 4096 {
-				return fmt.Errorf("prepare seccomp: program of %d instructions (want 1..4096)", len(pl.Seccomp.Program))
+			if prog, err = decodeFilter(s.cfg.Filter); err != nil {
+				return fmt.Errorf("prepare seccomp: %w", err)
 			}
-			prog = make([]unix.SockFilter, len(pl.Seccomp.Program))
-			for i, in := range pl.Seccomp.Program {
-				prog[i] = unix.SockFilter{Code: in.Code, Jt: in.Jt, Jf: in.Jf, K: in.K}
+			if len(prog) == 0 || len(prog) > 4096 {
+				return fmt.Errorf("prepare seccomp: program of %d instructions (want 1..4096)", len(prog))
 			}
 			fprog = unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
 			return nil

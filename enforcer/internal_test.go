@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/profilec/profilec/compiler/plan"
 	"github.com/profilec/profilec/internal/testenv"
 )
 
@@ -210,4 +213,23 @@ func FuzzReadMsg(f *testing.F) {
 			t.Errorf("frame %v %q does not round-trip from %q", typ, p, b)
 		}
 	})
+}
+
+func TestFilterBytesRoundTrip(t *testing.T) {
+	prog := []plan.Instruction{{Code: 0x20, K: 4}, {Code: 0x15, Jt: 1, Jf: 255, K: 0xc000003e}, {Code: 0x06, K: 0x7fff0000}}
+	got, err := decodeFilter(encodeFilter(prog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(prog) {
+		t.Fatalf("got %d instructions, want %d", len(got), len(prog))
+	}
+	for i, in := range prog {
+		if want := (unix.SockFilter{Code: in.Code, Jt: in.Jt, Jf: in.Jf, K: in.K}); got[i] != want {
+			t.Errorf("instruction %d: got %+v, want %+v", i, got[i], want)
+		}
+	}
+	if _, err := decodeFilter(make([]byte, 9)); err == nil {
+		t.Error("decodeFilter accepted a partial instruction")
+	}
 }

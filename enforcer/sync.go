@@ -62,7 +62,7 @@ const maxFrame = 16 << 20
 // protocolVersion changes whenever a message changes meaning, so a
 // separately installed init stage of another version refuses to run
 // instead of misreading the plan.
-const protocolVersion = 1
+const protocolVersion = 2
 
 // initConfig is everything the init stage needs; it never reads the
 // environment or the command line for it.
@@ -83,6 +83,36 @@ type initConfig struct {
 	// namespace created at clone would be rooted at the old cgroup.
 	UnshareCgroupNS bool   `json:"unshareCgroupNS,omitempty"`
 	Fault           string `json:"fault,omitempty"`
+	// Filter is the plan's seccomp program as struct sock_filter bytes
+	// (8 per instruction, native byte order), sent in place of
+	// Plan.Seccomp.Program: a few kilobytes of base64 decode in
+	// microseconds, where the same instructions as JSON objects took the
+	// init stage's decoder a fifth of a millisecond of every launch.
+	Filter []byte `json:"filter,omitempty"`
+}
+
+// encodeFilter turns a program into the bytes of its struct sock_filter array.
+func encodeFilter(prog []plan.Instruction) []byte {
+	b := make([]byte, 0, 8*len(prog))
+	for _, in := range prog {
+		b = binary.NativeEndian.AppendUint16(b, in.Code)
+		b = append(b, in.Jt, in.Jf)
+		b = binary.NativeEndian.AppendUint32(b, in.K)
+	}
+	return b
+}
+
+// decodeFilter is encodeFilter's inverse.
+func decodeFilter(b []byte) ([]unix.SockFilter, error) {
+	if len(b)%8 != 0 {
+		return nil, fmt.Errorf("seccomp program of %d bytes is not whole instructions", len(b))
+	}
+	prog := make([]unix.SockFilter, len(b)/8)
+	for i := range prog {
+		x := b[8*i:]
+		prog[i] = unix.SockFilter{Code: binary.NativeEndian.Uint16(x), Jt: x[2], Jf: x[3], K: binary.NativeEndian.Uint32(x[4:])}
+	}
+	return prog, nil
 }
 
 type stepError struct {
