@@ -16,7 +16,7 @@ import (
 	// Imported for its init: `exec PLAN.json` moves to the lean
 	// profilec-init beside this binary before the rest of the CLI's
 	// packages initialise.
-	_ "github.com/profilec/profilec/enforcer/handoff"
+	_ "github.com/profilec/profilec/enforcer/handoff/early"
 )
 
 func main() {

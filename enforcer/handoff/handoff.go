@@ -1,14 +1,8 @@
-// Package handoff lets the profilec CLI pass `profilec exec PLAN.json -- CMD` to the lean profilec-init installed beside it before the CLI's own packages initialise.
+// Package handoff is the agreement by which the profilec CLI passes `profilec exec PLAN.json -- CMD` to the lean profilec-init installed beside it (see package early).
 package handoff
 
-// Only os and syscall: every import must be initialised before this
-// package can be, and most of the standard library sorts after the CLI's
-// heavy dependencies (google.golang.org/…, gopkg.in/…), which would then
-// initialise first.
-import (
-	"os"
-	"syscall"
-)
+// No imports: package early, which imports this one, must initialise
+// before the CLI's heavy dependencies.
 
 const (
 	// Arg is profilec-init's first argument when the CLI hands it an exec:
@@ -21,36 +15,6 @@ const (
 	// Lean is the launcher's file name, beside the CLI.
 	Lean = "profilec-init"
 )
-
-// Package initialisation of the whole CLI (a policy engine, the compiler,
-// protobuf, …) costs milliseconds and runs before main. Go initialises
-// packages in import-path order once their imports are done, and this one
-// imports only os and syscall, so it runs right after os: before nearly
-// all of that.
-func init() {
-	if os.Getenv(EnvOff) != "" {
-		_ = os.Unsetenv(EnvOff)
-		return
-	}
-	if !Eligible(os.Args[1:]) {
-		return
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return
-	}
-	dir := self
-	for len(dir) > 0 && dir[len(dir)-1] != '/' {
-		dir = dir[:len(dir)-1]
-	}
-	lean := dir + Lean
-	if syscall.Access(lean, 1 /* X_OK */) != nil {
-		return
-	}
-	argv := append([]string{Lean, Arg, self, os.Args[0]}, os.Args[1:]...)
-	_ = syscall.Exec(lean, argv, os.Environ())
-	// The exec failed: the CLI does the launch itself.
-}
 
 // Eligible reports whether args (without argv[0]) are an exec of a plan
 // file that the lean launcher can run exactly as the CLI would: "exec",
