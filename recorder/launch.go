@@ -110,7 +110,16 @@ func runInit() {
 	// ones before execve, but should not have to).
 	debug.SetGCPercent(-1)
 	growStack()
-	fd, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_NEW_LISTENER, uintptr(unsafe.Pointer(&fprog)))
+	// While a thread waits for the supervisor, a signal ends the wait and
+	// the syscall fails with EINTR where it never would without us (fork,
+	// say, with a SIGCHLD handler lacking SA_RESTART). WAIT_KILLABLE_RECV
+	// (Linux 5.19) closes that window from the moment the supervisor has
+	// received the notification; older kernels refuse the flag.
+	fd, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER,
+		unix.SECCOMP_FILTER_FLAG_NEW_LISTENER|unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, uintptr(unsafe.Pointer(&fprog)))
+	if e == unix.EINVAL {
+		fd, _, e = unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_NEW_LISTENER, uintptr(unsafe.Pointer(&fprog)))
+	}
 	if e != 0 {
 		// No filter was installed: reporting is still free.
 		initFail(fmt.Errorf("install seccomp filter with a user-notification listener: %w (needs Linux 5.5+ with seccomp user notification; recording through ptrace is not implemented)", e))

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sync"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -38,6 +39,12 @@ func main() {
 			}()
 		}
 		wg.Wait()
+		// What the Go runtime does only sometimes, done every run: sleep
+		// (timers, the netpoller's wait) and a long-running goroutine
+		// (sysmon's preemption signal).
+		time.Sleep(20 * time.Millisecond)
+		for end := time.Now().Add(30 * time.Millisecond); time.Now().Before(end); {
+		}
 		if err := exec.Command("/bin/busybox", "true").Run(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
