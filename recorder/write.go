@@ -102,6 +102,8 @@ func (r *Recording) Profile(o WriteOptions) ([]byte, error) {
 	}
 	if len(rules.Content) > 0 {
 		add(sc, "syscalls", rules)
+	} else if o.Base != "" {
+		doc.HeadComment += "\nEverything seen is allowed by " + o.Base + "."
 	}
 	if len(sc.Content) > 0 {
 		add(doc, "seccomp", sc)
