@@ -238,16 +238,18 @@ func Record(ctx context.Context, argv []string, o Options) (*Result, error) {
 
 	// Wait for the listener, or for the child to fail before installing it.
 	var listenerNr uint32
-	for listenerNr == 0 {
+	for {
 		if w := atomic.LoadUint32(&words[0]); w != 0 {
 			listenerNr = w - 1
 			break
 		}
 		select {
 		case msg := <-errText:
-			if w := atomic.LoadUint32(&words[0]); w != 0 {
-				listenerNr = w - 1
-				break
+			if atomic.LoadUint32(&words[0]) != 0 {
+				// Installed just now; the error pipe closed because the
+				// child died after that, which serve will see.
+				errText <- msg
+				continue
 			}
 			<-waited
 			if msg == "" {
