@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/profilec/profilec/enforcer"
+	"github.com/profilec/profilec/recorder"
 	// Imported for its init: `exec PLAN.json` moves to the lean
 	// profilec-init beside this binary before the rest of the CLI's
 	// packages initialise.
@@ -23,6 +24,7 @@ func main() {
 	// The enforcer re-executes this binary as the init stage of a confined
 	// process; that stage must start before anything else runs.
 	enforcer.Main()
+	recorder.Main()
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGPIPE)
 	code := exitCode(run(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr)

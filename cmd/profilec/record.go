@@ -16,10 +16,7 @@ import (
 	"github.com/profilec/profilec/schema"
 )
 
-// Enabled by the lead once pending.go's stub for record is removed and
-// main (and cmd/profilec's TestMain, both at the top and in the "profilec"
-// testscript command) calls recorder.Main() next to enforcer.Main().
-// func init() { register(newRecordCmd) }
+func init() { register(newRecordCmd) }
 
 func newRecordCmd(a *app) *cobra.Command {
 	var (
