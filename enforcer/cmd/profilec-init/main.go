@@ -5,8 +5,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/profilec/profilec/compiler/plan"
 	"github.com/profilec/profilec/enforcer"
 	"github.com/profilec/profilec/enforcer/handoff"
 )
@@ -75,27 +72,6 @@ func lean(args []string, stdout, stderr io.Writer) int {
 			s.PeakMemory, s.CPUTime, s.PeakPids, s.PidsSampled, s.CgroupVersion, s.SupervisorPeakRSS)
 	}
 	return res.ExitCode
-}
-
-func readPlan(path string) (*plan.Plan, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
-	}
-	defer f.Close()
-	dec := json.NewDecoder(f)
-	dec.DisallowUnknownFields()
-	p := new(plan.Plan)
-	if err := dec.Decode(p); err != nil {
-		return nil, fmt.Errorf("read plan %s: %w", path, err)
-	}
-	if p.Version != plan.Version {
-		return nil, fmt.Errorf("read plan %s: version %d, this binary reads version %d", path, p.Version, plan.Version)
-	}
-	if p.ProfileDigest == "" {
-		return nil, errors.New("read plan " + path + ": not a plan (no profileDigest); compile profiles with profilec compile")
-	}
-	return p, nil
 }
 
 // fromCLI is `profilec exec PLAN.json -- CMD` handed over by the CLI at

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/profilec/profilec/compiler/plan"
+)
+
+// readPlan reads a plan file as strictly as the CLI does (unknown fields
+// are an error). A seccomp program is hundreds of instructions, each a
+// JSON object that encoding/json decodes by reflection: that was most of
+// the decoding, on every launch's critical path. fastProgram reads the
+// form the compiler writes directly and leaves anything else to
+// encoding/json.
+func readPlan(path string) (*plan.Plan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	p, err := decodePlan(data)
+	if err != nil {
+		return nil, fmt.Errorf("read plan %s: %w", path, err)
+	}
+	if p.Version != plan.Version {
+		return nil, fmt.Errorf("read plan %s: version %d, this binary reads version %d", path, p.Version, plan.Version)
+	}
+	if p.ProfileDigest == "" {
+		return nil, errors.New("read plan " + path + ": not a plan (no profileDigest); compile profiles with profilec compile")
+	}
+	return p, nil
+}
+
+// fastPlan is plan.Plan whose seccomp program decodes through
+// fastProgram: the outer Seccomp field shadows the embedded one, and
+// every other field of both is promoted, so DisallowUnknownFields still
+// knows them all.
+type fastPlan struct {
+	plan.Plan
+	Seccomp *fastSeccomp `json:"seccomp,omitempty"`
+}
+
+type fastSeccomp struct {
+	plan.Seccomp
+	Program fastProgram `json:"program"`
+}
+
+type fastProgram []plan.Instruction
+
+func decodePlan(data []byte) (*plan.Plan, error) {
+	var fp fastPlan
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fp); err != nil {
+		return nil, err
+	}
+	p := fp.Plan
+	if fp.Seccomp != nil {
+		sc := fp.Seccomp.Seccomp
+		sc.Program = []plan.Instruction(fp.Seccomp.Program)
+		p.Seccomp = &sc
+	}
+	return &p, nil
+}
+
+func (f *fastProgram) UnmarshalJSON(b []byte) error {
+	if prog, ok := parseProgram(b); ok {
+		*f = prog
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var prog []plan.Instruction
+	if err := dec.Decode(&prog); err != nil {
+		return fmt.Errorf("seccomp program: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("seccomp program: data after the array")
+	}
+	*f = prog
+	return nil
+}
+
+// parseProgram reads b, valid JSON as encoding/json hands it to
+// UnmarshalJSON, when it is an array of objects whose keys are exactly
+// "code", "jt", "jf" and "k" (each at most once) with plain non-negative
+// integers in range; ok is false for anything else (null, other keys or
+// spellings, signs, fractions, exponents, out-of-range values), which
+// encoding/json then decodes or refuses as usual.
+func parseProgram(b []byte) (prog []plan.Instruction, ok bool) {
+	i := 0
+	ws := func() {
+		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+			i++
+		}
+	}
+	eat := func(c byte) bool {
+		ws()
+		if i < len(b) && b[i] == c {
+			i++
+			return true
+		}
+		return false
+	}
+	num := func(max uint64) (uint64, bool) {
+		ws()
+		start := i
+		var v uint64
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			v = v*10 + uint64(b[i]-'0')
+			if v > max {
+				return 0, false
+			}
+			i++
+		}
+		if i == start || (b[start] == '0' && i-start > 1) {
+			return 0, false
+		}
+		if i < len(b) && (b[i] == '.' || b[i] == 'e' || b[i] == 'E') {
+			return 0, false
+		}
+		return v, true
+	}
+	if !eat('[') {
+		return nil, false
+	}
+	prog = make([]plan.Instruction, 0, len(b)/40)
+	if eat(']') {
+		ws()
+		return prog, i == len(b)
+	}
+	for {
+		if !eat('{') {
+			return nil, false
+		}
+		var in plan.Instruction
+		var seen [4]bool
+		if !eat('}') {
+			for {
+				if !eat('"') {
+					return nil, false
+				}
+				end := bytes.IndexByte(b[i:], '"')
+				if end < 0 {
+					return nil, false
+				}
+				key := string(b[i : i+end])
+				i += end + 1
+				if !eat(':') {
+					return nil, false
+				}
+				var v uint64
+				var k int
+				var good bool
+				switch key {
+				case "code":
+					k = 0
+					v, good = num(0xffff)
+					in.Code = uint16(v)
+				case "jt":
+					k = 1
+					v, good = num(0xff)
+					in.Jt = uint8(v)
+				case "jf":
+					k = 2
+					v, good = num(0xff)
+					in.Jf = uint8(v)
+				case "k":
+					k = 3
+					v, good = num(0xffffffff)
+					in.K = uint32(v)
+				}
+				if !good || seen[k] {
+					return nil, false
+				}
+				seen[k] = true
+				if eat('}') {
+					break
+				}
+				if !eat(',') {
+					return nil, false
+				}
+			}
+		}
+		prog = append(prog, in)
+		if eat(']') {
+			ws()
+			return prog, i == len(b)
+		}
+		if !eat(',') {
+			return nil, false
+		}
+	}
+}
