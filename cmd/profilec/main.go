@@ -1,3 +1,5 @@
+// GOMAXPROCS from the CPU count, not the cgroup's CPU quota, and no
+// background re-reading of it (Go 1.25+): the process mostly waits.
 //go:debug containermaxprocs=0
 //go:debug updatemaxprocs=0
 
