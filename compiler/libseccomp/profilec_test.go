@@ -77,6 +77,14 @@ func TestLibseccompRangeBug(t *testing.T) {
 	if lib.ret != actKillProcess {
 		t.Errorf("libseccomp %s now returns %s for ioctl(1<<32): the range bug is fixed, drop this test", libVersion(), fmtAction(lib.ret))
 	}
+	// libseccomp's own PFC listing of the same filter allows the call.
+	pfc, err := oraclePFC(p.s, p.native, optimizeAsRunc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := pfc.eval(in); !ok || v != actAllow {
+		t.Errorf("libseccomp's PFC listing returns %s (%v) for ioctl(1<<32), want ALLOW", fmtAction(v), ok)
+	}
 	cand := compileProfilec(t, p, compiler.Options{})
 	got, err := run(cand.prog, in)
 	if err != nil {
