@@ -33,7 +33,39 @@ const (
 	envInit   = "_PROFILEC_RECORD_INIT"
 	errFD     = 3
 	wordFD    = 4
+	// exitNoNotif is the init stage's status when the kernel (or a
+	// filter already in place) refused the user-notification filter.
+	exitNoNotif = 125
 )
+
+// ErrNoUserNotification is returned, wrapped, by Record with TracerNotify
+// where seccomp user notification is unavailable; TracerAuto then records
+// through ptrace instead.
+var ErrNoUserNotification = errors.New("seccomp user notification is unavailable")
+
+// Tracer says how Record watches syscalls.
+type Tracer string
+
+const (
+	// TracerAuto uses seccomp user notification where the kernel offers
+	// it and ptrace where it does not.
+	TracerAuto Tracer = "auto"
+	// TracerNotify uses a seccomp filter that reports each syscall
+	// through a user-notification listener (Linux 5.8+).
+	TracerNotify Tracer = "notify"
+	// TracerPtrace stops the tree at each syscall with ptrace(2) (Linux
+	// 5.3+ for PTRACE_GET_SYSCALL_INFO): slower, but needs no seccomp.
+	TracerPtrace Tracer = "ptrace"
+)
+
+// ParseTracer checks a --tracer value.
+func ParseTracer(s string) (Tracer, error) {
+	switch t := Tracer(s); t {
+	case TracerAuto, TracerNotify, TracerPtrace:
+		return t, nil
+	}
+	return "", fmt.Errorf("unknown tracer %q (want auto, notify or ptrace)", s)
+}
 
 func isInitStage() bool {
 	return len(os.Args) > 1 && os.Args[0] == initArgv0 && os.Getenv(envInit) == "1"
@@ -121,8 +153,11 @@ func runInit() {
 		fd, _, e = unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_NEW_LISTENER, uintptr(unsafe.Pointer(&fprog)))
 	}
 	if e != 0 {
-		// No filter was installed: reporting is still free.
-		initFail(fmt.Errorf("install seccomp filter with a user-notification listener: %w (needs Linux 5.5+ with seccomp user notification; recording through ptrace is not implemented)", e))
+		// No filter was installed: reporting is still free. The exit
+		// status tells the parent to try ptrace instead (auto).
+		msg := []byte(fmt.Sprintf("install seccomp filter with a user-notification listener: %v (needs Linux 5.5+ with seccomp user notification; --tracer ptrace records without it)", e))
+		unix.Write(errFD, msg)
+		os.Exit(exitNoNotif)
 	}
 	atomic.StoreUint32(&words[0], uint32(fd)+1)
 	_, _, e = unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(path)), uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envp[0])))
@@ -153,6 +188,10 @@ type Options struct {
 	Base func(arch uint32, nr int32, args [6]uint64) bool
 	// Recording, when set, is added to instead of a new one (--merge).
 	Recording *Recording
+	// Tracer picks how syscalls are watched; "" means TracerAuto. Under
+	// TracerAuto a Stdin that is not an *os.File may lose what the failed
+	// user-notification attempt already read from it.
+	Tracer Tracer
 }
 
 // Result is the outcome of Record.
@@ -161,16 +200,34 @@ type Result struct {
 	// ExitCode is the command's exit status, or 128+N when signal N
 	// killed it.
 	ExitCode int
+	// Tracer is the tracer that recorded: TracerNotify or TracerPtrace.
+	Tracer Tracer
 }
 
 // Record runs argv and every process it starts under a filter that reports
-// each syscall to this process, lets the call proceed, and counts it. It
-// returns when every process of the tree has exited, or kills the tree
-// when ctx is done.
+// each syscall to this process (or under ptrace, see Tracer), lets the call
+// proceed, and counts it. It returns when every process of the tree has
+// exited, or kills the tree when ctx is done.
 func Record(ctx context.Context, argv []string, o Options) (*Result, error) {
 	if len(argv) == 0 {
 		return nil, errors.New("record: no command")
 	}
+	switch o.Tracer {
+	case TracerPtrace:
+		return recordPtrace(ctx, argv, o)
+	case TracerNotify:
+		return recordNotify(ctx, argv, o)
+	case "", TracerAuto:
+		res, err := recordNotify(ctx, argv, o)
+		if errors.Is(err, ErrNoUserNotification) {
+			return recordPtrace(ctx, argv, o)
+		}
+		return res, err
+	}
+	return nil, fmt.Errorf("record: %w", func() error { _, err := ParseTracer(string(o.Tracer)); return err }())
+}
+
+func recordNotify(ctx context.Context, argv []string, o Options) (*Result, error) {
 	init := o.InitPath
 	if init == "" {
 		init = "/proc/self/exe"
@@ -251,7 +308,11 @@ func Record(ctx context.Context, argv []string, o Options) (*Result, error) {
 				errText <- msg
 				continue
 			}
-			<-waited
+			werr := <-waited
+			var ee *exec.ExitError
+			if errors.As(werr, &ee) && ee.ExitCode() == exitNoNotif {
+				return nil, fmt.Errorf("record: %s: %w", msg, ErrNoUserNotification)
+			}
 			if msg == "" {
 				msg = "init stage died before installing the filter (does " + init + " call recorder.Main first?)"
 			}
@@ -288,7 +349,7 @@ func Record(ctx context.Context, argv []string, o Options) (*Result, error) {
 	if msg := <-errText; msg != "" {
 		return nil, fmt.Errorf("record: %s", msg)
 	}
-	res := &Result{Recording: rec}
+	res := &Result{Recording: rec, Tracer: TracerNotify}
 	var ee *exec.ExitError
 	switch {
 	case werr == nil:

@@ -2,6 +2,7 @@ package recorder_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,17 +16,25 @@ import (
 const noNotifEnv = "PROFILEC_TEST_RECORD_NO_NOTIF"
 
 // noNotifChild records under a filter that makes seccomp(2) fail with
-// ENOSYS, as on a kernel without it, and prints the error.
+// ENOSYS, as on a kernel without it: with the notify tracer forced it
+// prints the error, with auto the tracer used and what it saw.
 func noNotifChild() int {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	_, err := recorder.Record(ctx, []string{busybox, "true"}, recorder.Options{})
-	fmt.Println(err)
+	_, err := recorder.Record(ctx, []string{busybox, "true"}, recorder.Options{Tracer: recorder.TracerNotify})
+	fmt.Println("notify:", err, errors.Is(err, recorder.ErrNoUserNotification))
+	res, err := recorder.Record(ctx, []string{busybox, "true"}, recorder.Options{})
+	if err != nil {
+		fmt.Println("auto:", err)
+		return 0
+	}
+	fmt.Printf("auto: %s exit %d execve %v\n", res.Tracer, res.ExitCode, res.Recording.Syscalls["execve"] != nil)
 	return 0
 }
 
-// Where seccomp user notification is unavailable, record says so and that
-// there is no ptrace fallback, rather than run the command unwatched.
+// Where seccomp user notification is unavailable, the notify tracer says
+// so rather than run the command unwatched, and auto records through
+// ptrace instead.
 func TestNoUserNotification(t *testing.T) {
 	needBusybox(t)
 	self, err := os.Executable()
@@ -44,7 +53,7 @@ func TestNoUserNotification(t *testing.T) {
 	if res.ExitCode != 0 {
 		t.Fatalf("child: exit %d (%s): %s", res.ExitCode, res.Report, out)
 	}
-	for _, want := range []string{"user-notification", "function not implemented", "ptrace is not implemented"} {
+	for _, want := range []string{"user-notification", "function not implemented", "--tracer ptrace", "true\n", "auto: ptrace exit 0 execve true"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("error %q lacks %q", strings.TrimSpace(out), want)
 		}

@@ -47,8 +47,7 @@ type supervisor struct {
 	// started is set at the init stage's execve: the calls before it are
 	// the recorder's own.
 	started bool
-	arches  map[uint32]systab.Arch // by audit value, x32 apart
-	x32     map[uint32]systab.Arch
+	archIndex
 	// procs holds a pidfd for each process seen, so that cancelling
 	// reaches processes that left the tree (reparented orphans) without
 	// risking a recycled pid.
@@ -119,7 +118,14 @@ func (s *supervisor) close() {
 	}
 }
 
-func (s *supervisor) lookupArch(audit uint32, nr int32) (systab.Arch, bool) {
+// archIndex finds the table of a call from its AUDIT_ARCH_* value and
+// number.
+type archIndex struct {
+	arches map[uint32]systab.Arch // by audit value, x32 apart
+	x32    map[uint32]systab.Arch
+}
+
+func (s *archIndex) lookupArch(audit uint32, nr int32) (systab.Arch, bool) {
 	if s.arches == nil {
 		s.arches, s.x32 = map[uint32]systab.Arch{}, map[uint32]systab.Arch{}
 		for _, a := range systab.Arches() {

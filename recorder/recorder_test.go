@@ -21,10 +21,12 @@ import (
 
 // A pipeline forks and execs three processes: the profile recorded from it
 // lets the same pipeline run to the same output under the enforcer.
-func TestPipelineRunsUnderItsProfile(t *testing.T) {
+func TestPipelineRunsUnderItsProfile(t *testing.T) { testPipeline(t, "") }
+
+func testPipeline(t *testing.T, tr recorder.Tracer) {
 	needBusybox(t)
 	argv := []string{busybox, "sh", "-c", "echo hi | /bin/busybox tr a-z A-Z | /bin/busybox wc -c"}
-	rec, out := record(t, argv, recorder.Options{})
+	rec, out := record(t, argv, recorder.Options{Tracer: tr})
 	if strings.TrimSpace(out) != "3" {
 		t.Fatalf("recorded pipeline printed %q, want 3", out)
 	}
@@ -49,10 +51,12 @@ func TestPipelineRunsUnderItsProfile(t *testing.T) {
 // What the command never did is refused: mkdir under the profile of echo
 // (which lets it write its complaint) fails with EPERM and creates nothing,
 // while under its own profile it works.
-func TestUnseenSyscallIsRefused(t *testing.T) {
+func TestUnseenSyscallIsRefused(t *testing.T) { testUnseenRefused(t, "") }
+
+func testUnseenRefused(t *testing.T, tr recorder.Tracer) {
 	needBusybox(t)
 	dir := t.TempDir()
-	rec, _ := record(t, []string{busybox, "echo", "hi"}, recorder.Options{})
+	rec, _ := record(t, []string{busybox, "echo", "hi"}, recorder.Options{Tracer: tr})
 	if rec.Syscalls["mkdir"] != nil || rec.Syscalls["mkdirat"] != nil {
 		t.Fatal("echo made mkdir?")
 	}
@@ -70,7 +74,7 @@ func TestUnseenSyscallIsRefused(t *testing.T) {
 	}
 
 	// The same command recorded gets its own profile, which lets it run.
-	rec2, _ := record(t, []string{busybox, "mkdir", filepath.Join(dir, "y")}, recorder.Options{})
+	rec2, _ := record(t, []string{busybox, "mkdir", filepath.Join(dir, "y")}, recorder.Options{Tracer: tr})
 	p2 := compile(t, writeProfile(t, dir, "mkdir.yaml", rec2, recorder.WriteOptions{}))
 	if res, out := confined(t, p2, []string{busybox, "mkdir", target}); res.ExitCode != 0 {
 		t.Fatalf("mkdir under its own recorded profile: exit %d: %s %s", res.ExitCode, out, res.Report)
@@ -82,11 +86,13 @@ func TestUnseenSyscallIsRefused(t *testing.T) {
 
 // A multi-threaded Go program that writes files and starts a child: the
 // threads and the child are followed, and the profile lets it run again.
-func TestGoProgramWithThreads(t *testing.T) {
+func TestGoProgramWithThreads(t *testing.T) { testGoProgram(t, "") }
+
+func testGoProgram(t *testing.T, tr recorder.Tracer) {
 	needBusybox(t)
 	prog := testProg(t)
 	dir := t.TempDir()
-	rec, out := record(t, []string{prog, "threads", dir}, recorder.Options{})
+	rec, out := record(t, []string{prog, "threads", dir}, recorder.Options{Tracer: tr})
 	if strings.TrimSpace(out) != "ok" {
 		t.Fatalf("recorded program printed %q", out)
 	}
@@ -96,7 +102,7 @@ func TestGoProgramWithThreads(t *testing.T) {
 	// The Go runtime's syscalls vary from run to run (preemption, the
 	// scavenger, spinning): record a second run into the same recording,
 	// as docs/record.md advises.
-	record(t, []string{prog, "threads", t.TempDir()}, recorder.Options{Recording: rec})
+	record(t, []string{prog, "threads", t.TempDir()}, recorder.Options{Recording: rec, Tracer: tr})
 	clone := rec.Syscalls["clone"]
 	if clone == nil {
 		t.Fatal("clone not recorded")
@@ -135,9 +141,11 @@ func TestSocketFamilies(t *testing.T) {
 }
 
 // clone3 is answered ENOSYS while recording, and the profile does the same.
-func TestClone3IsRefusedWithENOSYS(t *testing.T) {
+func TestClone3IsRefusedWithENOSYS(t *testing.T) { testClone3(t, "") }
+
+func testClone3(t *testing.T, tr recorder.Tracer) {
 	prog := testProg(t)
-	rec, out := record(t, []string{prog, "clone3"}, recorder.Options{})
+	rec, out := record(t, []string{prog, "clone3"}, recorder.Options{Tracer: tr})
 	if strings.TrimSpace(out) != "clone3: 38" {
 		t.Fatalf("under the recorder: %q, want ENOSYS (38)", out)
 	}
@@ -151,6 +159,10 @@ func TestClone3IsRefusedWithENOSYS(t *testing.T) {
 	}
 	if _, got := confined(t, compile(t, path), []string{prog, "clone3"}); strings.TrimSpace(got) != "clone3: 38" {
 		t.Fatalf("under the profile: %q, want ENOSYS (38)", got)
+	}
+	// A clone3 that would succeed does not run while recording either.
+	if _, out := record(t, []string{prog, "clone3", "fork"}, recorder.Options{Tracer: tr}); strings.TrimSpace(out) != "clone3: 38" {
+		t.Fatalf("a valid clone3 under the recorder: %q, want ENOSYS (38)", out)
 	}
 }
 
@@ -259,7 +271,9 @@ func TestBadCommand(t *testing.T) {
 
 // Cancelling kills the tree, also a process that left it (an orphan
 // reparented away) while blocked in a syscall; nothing is left behind.
-func TestCancel(t *testing.T) {
+func TestCancel(t *testing.T) { testCancel(t, "") }
+
+func testCancel(t *testing.T, tr recorder.Tracer) {
 	needBusybox(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
@@ -278,7 +292,7 @@ func TestCancel(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		cmd := []string{busybox, "sh", "-c", script}
-		_, err := recorder.Record(ctx, cmd, recorder.Options{Env: []string{"PATH=/bin"}, Dir: dir})
+		_, err := recorder.Record(ctx, cmd, recorder.Options{Env: []string{"PATH=/bin"}, Dir: dir, Tracer: tr})
 		done <- err
 	}()
 	var err error
@@ -316,7 +330,9 @@ func gone(proc string) bool {
 
 // An i386 program started from x86_64: calls are counted per architecture,
 // both are in the profile, and the program runs under it.
-func TestTwoArchitectures(t *testing.T) {
+func TestTwoArchitectures(t *testing.T) { testTwoArches(t, "") }
+
+func testTwoArches(t *testing.T, tr recorder.Tracer) {
 	needBusybox(t)
 	if runtime.GOARCH != "amd64" {
 		testenv.Skip(t, "i386 programs run only on x86_64 hosts")
@@ -325,11 +341,11 @@ func TestTwoArchitectures(t *testing.T) {
 	if out, err := exec.Command(prog, "threads", t.TempDir()).CombinedOutput(); err != nil {
 		testenv.Skip(t, fmt.Sprintf("this kernel does not run i386 programs (IA32 emulation off?): %v %s", err, out))
 	}
-	rec, out := record(t, []string{prog, "threads", t.TempDir()}, recorder.Options{})
+	rec, out := record(t, []string{prog, "threads", t.TempDir()}, recorder.Options{Tracer: tr})
 	if strings.TrimSpace(out) != "ok" {
 		t.Fatalf("recorded program printed %q", out)
 	}
-	record(t, []string{prog, "threads", t.TempDir()}, recorder.Options{Recording: rec})
+	record(t, []string{prog, "threads", t.TempDir()}, recorder.Options{Recording: rec, Tracer: tr})
 	if rec.Arches["SCMP_ARCH_X86"] == 0 || rec.Arches["SCMP_ARCH_X86_64"] == 0 {
 		t.Fatalf("arches %v, want both x86 (the program) and x86_64 (its execve, busybox)", rec.Arches)
 	}

@@ -20,11 +20,11 @@ func init() { register(newRecordCmd) }
 
 func newRecordCmd(a *app) *cobra.Command {
 	var (
-		out, base, merge, name string
-		timeout                time.Duration
+		out, base, merge, name, tracer string
+		timeout                        time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "record [-o OUT] [--base PROFILE] [--merge EXISTING] -- CMD [ARG...]",
+		Use:   "record [-o OUT] [--base PROFILE] [--merge EXISTING] [--tracer TRACER] -- CMD [ARG...]",
 		Short: "Record a profile from a program's observed behaviour",
 		Long: `record runs CMD, and every process and thread it starts, under a seccomp
 filter that reports each syscall to profilec through a user-notification
@@ -40,10 +40,12 @@ and values united); it may name the same file as -o. --base writes a profile
 that extends PROFILE and names only the syscalls the base did not allow
 every time they were made.
 
-Needs Linux 5.5+ (seccomp user notification with continue) and no
-privilege: no_new_privs is set before the filter. Recording through ptrace
-is not implemented. Exit status: the command's own when it failed (the
-profile is written anyway), 3 when recording failed.`,
+Needs Linux 5.8+ (seccomp user notification with continue) and no
+privilege: no_new_privs is set before the filter. Where user notification
+is unavailable, record watches through ptrace instead (Linux 5.3+, slower:
+two stops per syscall); --tracer notify or ptrace forces one. Exit status:
+the command's own when it failed (the profile is written anyway), 3 when
+recording failed.`,
 		Example: `  profilec record -o app.yaml -- ./app --selftest
   profilec record -o app.yaml --merge app.yaml -- ./app --other-mode
   profilec record --base docker-default -o extra.yaml -- ./app`,
@@ -59,11 +61,15 @@ profile is written anyway), 3 when recording failed.`,
 			if len(argv) == 0 {
 				return &exitError{code: exitUsage, err: errors.New("record: no command after --")}
 			}
+			tr, err := recorder.ParseTracer(tracer)
+			if err != nil {
+				return &exitError{code: exitUsage, err: fmt.Errorf("record: --tracer: %w", err)}
+			}
 			if timeout < 0 {
 				return &exitError{code: exitUsage, err: fmt.Errorf("record: --timeout %v is negative", timeout)}
 			}
 			wo := recorder.WriteOptions{Name: name, Command: argv}
-			ro := recorder.Options{Stdin: c.InOrStdin(), Stdout: a.stdout, Stderr: a.stderr}
+			ro := recorder.Options{Stdin: c.InOrStdin(), Stdout: a.stdout, Stderr: a.stderr, Tracer: tr}
 			if merge != "" {
 				p, err := schema.Load(merge, schemaOptions())
 				if err != nil {
@@ -124,6 +130,7 @@ profile is written anyway), 3 when recording failed.`,
 	cmd.Flags().StringVar(&base, "base", "", "extend `PROFILE` (a file or built-in base) and record only what it does not allow")
 	cmd.Flags().StringVar(&merge, "merge", "", "add this run to `EXISTING`, a profile recorded earlier")
 	cmd.Flags().StringVar(&name, "name", "", "the profile's `NAME` (default: recorded, or the merged profile's)")
+	cmd.Flags().StringVar(&tracer, "tracer", "auto", "watch syscalls through `TRACER`: notify (seccomp user notification), ptrace, or auto (notify where available)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "kill the whole process tree after `DURATION` and write nothing (0: none)")
 	return cmd
 }

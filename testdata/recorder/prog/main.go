@@ -11,11 +11,12 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: prog threads DIR | socket unix|inet | clone3")
+		fmt.Fprintln(os.Stderr, "usage: prog threads DIR | socket unix|inet | clone3 [fork]")
 		os.Exit(2)
 	}
 	switch os.Args[1] {
@@ -64,7 +65,19 @@ func main() {
 		fmt.Println("ok")
 	case "clone3":
 		// clone3(NULL, 0) fails either way; which errno says who answered.
-		_, _, e := syscall.RawSyscall(435, 0, 0, 0)
+		var args, size uintptr
+		if len(os.Args) > 2 && os.Args[2] == "fork" {
+			// A valid clone3 (a fork): it must not run either. Were it to,
+			// the child says so and exits, before any Go code runs in it.
+			ca := [8]uint64{4: uint64(syscall.SIGCHLD)} // struct clone_args, VER0
+			args, size = uintptr(unsafe.Pointer(&ca)), unsafe.Sizeof(ca)
+		}
+		msg := []byte("clone3 child ran\n")
+		r, _, e := syscall.RawSyscall(435, args, size, 0)
+		if r == 0 && e == 0 {
+			syscall.RawSyscall(syscall.SYS_WRITE, 1, uintptr(unsafe.Pointer(&msg[0])), uintptr(len(msg)))
+			syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 0, 0, 0)
+		}
 		fmt.Println("clone3:", int(e))
 	default:
 		os.Exit(2)
