@@ -20,13 +20,13 @@ var overheadRuns = flag.Int("overhead-runs", 1, "runs of each side in TestRecord
 // over a few thousand files, through a pipe.
 var overheadWorkload = []string{busybox, "sh", "-c", "/bin/busybox find /usr/include -type f | /bin/busybox wc -l"}
 
-// TestRecordOverhead times the workload run plainly and recorded,
-// alternating, and logs the medians side by side (go test -v). It checks
+// TestRecordOverhead times the workload run plainly, recorded through user
+// notification and recorded through ptrace, alternating, and logs the medians side by side (go test -v). It checks
 // that recording changes nothing the workload prints; it asserts no timing.
 func TestRecordOverhead(t *testing.T) {
 	needBusybox(t)
 	testenv.RequireFile(t, "/usr/include")
-	var plain, recorded, straced []time.Duration
+	var plain, recorded, ptraced, straced []time.Duration
 	// strace -f, when installed, is the ptrace-based yardstick: an extra
 	// column, not a requirement.
 	strace, _ := exec.LookPath("strace")
@@ -60,6 +60,19 @@ func TestRecordOverhead(t *testing.T) {
 		if out.String() != want {
 			t.Fatalf("recorded run printed %q, plain %q", out.String(), want)
 		}
+		out.Reset()
+		ctx, cancel = context.WithTimeout(context.Background(), 60*time.Second)
+		start = time.Now()
+		pres, err := recorder.Record(ctx, overheadWorkload, recorder.Options{Stdout: &out, Tracer: recorder.TracerPtrace})
+		d = time.Since(start)
+		cancel()
+		if err != nil || pres.ExitCode != 0 {
+			t.Fatalf("run recorded with ptrace: %v (exit %v)", err, pres)
+		}
+		ptraced = append(ptraced, d)
+		if out.String() != want {
+			t.Fatalf("run recorded with ptrace printed %q, plain %q", out.String(), want)
+		}
 		if strace != "" {
 			cmd := exec.Command(strace, append([]string{"-f", "-qq", "-o", "/dev/null"}, overheadWorkload...)...)
 			start := time.Now()
@@ -84,6 +97,8 @@ func TestRecordOverhead(t *testing.T) {
 	t.Logf("%s (%s files, %d syscalls, %d runs each): plain median %v, recorded median %v, %.1fx, ~%v per syscall",
 		overheadWorkload[3], strings.TrimSpace(want), calls, len(plain),
 		mp.Round(time.Microsecond), mr.Round(time.Microsecond), float64(mr)/float64(mp), perCall)
+	mt := median(ptraced)
+	t.Logf("profilec record --tracer ptrace, same workload: median %v, %.1fx", mt.Round(time.Microsecond), float64(mt)/float64(mp))
 	if len(straced) > 0 {
 		ms := median(straced)
 		t.Logf("strace -f -o /dev/null, same workload: median %v, %.1fx", ms.Round(time.Microsecond), float64(ms)/float64(mp))
