@@ -28,7 +28,7 @@ func rootlessChild() int {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var out bytes.Buffer
-	res, err := recorder.Record(ctx, []string{busybox, "sh", "-c", "/bin/busybox id -u; echo hi | /bin/busybox wc -c"}, recorder.Options{Stdout: &out, Stderr: &out})
+	res, err := recorder.Record(ctx, []string{busybox, "sh", "-c", "/bin/busybox id -u; echo hi | /bin/busybox wc -c"}, recorder.Options{Stdout: &out, Stderr: &out, Tracer: recorder.Tracer(os.Getenv(rootlessEnv))})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -38,13 +38,20 @@ func rootlessChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	fmt.Printf("%s---\n%s", out.Bytes(), data)
+	fmt.Printf("%s%s\n---\n%s", out.Bytes(), res.Tracer, data)
 	return res.ExitCode
 }
 
 // Recording needs no privilege: no_new_privs makes the filter installable
-// and the supervisor, the target's parent, may take the listener.
+// and the supervisor, the target's parent, may take the listener; and a
+// process may ptrace its own children.
 func TestRecordAsNobody(t *testing.T) {
+	for _, tr := range []recorder.Tracer{recorder.TracerNotify, recorder.TracerPtrace} {
+		t.Run(string(tr), func(t *testing.T) { testRecordAsNobody(t, tr) })
+	}
+}
+
+func testRecordAsNobody(t *testing.T, tr recorder.Tracer) {
 	testenv.RequireRoot(t)
 	needBusybox(t)
 	self, err := os.Executable()
@@ -80,7 +87,7 @@ func TestRecordAsNobody(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Dir = dir
-	cmd.Env = []string{rootlessEnv + "=1", "PATH=/bin:/usr/bin"}
+	cmd.Env = []string{rootlessEnv + "=" + string(tr), "PATH=/bin:/usr/bin"}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}, Pdeathsig: syscall.SIGKILL}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -89,7 +96,7 @@ func TestRecordAsNobody(t *testing.T) {
 		t.Fatalf("record as nobody: %v\n%s", err, stderr.String())
 	}
 	printed, profile, ok := strings.Cut(string(out), "---\n")
-	if !ok || strings.Fields(printed)[0] != fmt.Sprint(nobody) || strings.Fields(printed)[1] != "3" {
+	if f := strings.Fields(printed); !ok || len(f) != 3 || f[0] != fmt.Sprint(nobody) || f[1] != "3" || f[2] != string(tr) {
 		t.Fatalf("output as nobody: %q", out)
 	}
 	for _, want := range []string{"names: [execve]", "names: [getuid]", "names: [wait4]"} {
