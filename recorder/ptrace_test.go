@@ -1,6 +1,7 @@
 package recorder_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"maps"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -81,6 +83,16 @@ func TestPtraceResult(t *testing.T) {
 	res, err = recorder.Record(ctx, []string{busybox, "sh", "-c", "trap 'exit 3' USR1; kill -USR1 $$; exit 4"}, recorder.Options{Tracer: recorder.TracerPtrace})
 	if err != nil || res.ExitCode != 3 {
 		t.Errorf("trapped SIGUSR1: %v, %+v; want exit 3", err, res)
+	}
+	// A stop signal goes through (its signal-delivery stop), and the
+	// group-stop that follows is resumed (docs/record.md): the shell goes
+	// on where, untraced, it would wait for a SIGCONT.
+	var out bytes.Buffer
+	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	res, err = recorder.Record(tctx, []string{busybox, "sh", "-c", "kill -STOP $$; echo after"}, recorder.Options{Tracer: recorder.TracerPtrace, Stdout: &out})
+	cancel()
+	if err != nil || res.ExitCode != 0 || out.String() != "after\n" {
+		t.Errorf("SIGSTOP under ptrace: %v, %+v, %q; want exit 0, after", err, res, out.String())
 	}
 	res, err = recorder.Record(ctx, []string{busybox, "true"}, recorder.Options{})
 	if err != nil || res.Tracer != recorder.TracerNotify {
