@@ -214,22 +214,26 @@ func Record(ctx context.Context, argv []string, o Options) (*Result, error) {
 	if len(argv) == 0 {
 		return nil, errors.New("record: no command")
 	}
+	if o.Tracer == "" {
+		o.Tracer = TracerAuto
+	}
+	if _, err := ParseTracer(string(o.Tracer)); err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
 	switch o.Tracer {
 	case TracerPtrace:
 		return recordPtrace(ctx, argv, o)
 	case TracerNotify:
 		return recordNotify(ctx, argv, o)
-	case "", TracerAuto:
-		if !notifyKernel(kernelVersion()) {
-			return recordPtrace(ctx, argv, o)
-		}
-		res, err := recordNotify(ctx, argv, o)
-		if errors.Is(err, ErrNoUserNotification) {
-			return recordPtrace(ctx, argv, o)
-		}
-		return res, err
 	}
-	return nil, fmt.Errorf("record: %w", func() error { _, err := ParseTracer(string(o.Tracer)); return err }())
+	if !notifyKernel(kernelVersion()) {
+		return recordPtrace(ctx, argv, o)
+	}
+	res, err := recordNotify(ctx, argv, o)
+	if errors.Is(err, ErrNoUserNotification) {
+		return recordPtrace(ctx, argv, o)
+	}
+	return res, err
 }
 
 func kernelVersion() string {
@@ -333,7 +337,7 @@ func recordNotify(ctx context.Context, argv []string, o Options) (*Result, error
 			}
 			werr := <-waited
 			var ee *exec.ExitError
-			if errors.As(werr, &ee) && ee.ExitCode() == exitNoNotif {
+			if errors.As(werr, &ee) && ee.ExitCode() == exitNoNotif && msg != "" {
 				return nil, fmt.Errorf("record: %s: %w", msg, ErrNoUserNotification)
 			}
 			if msg == "" {
