@@ -398,15 +398,32 @@ func differential(t testing.TB, s *schema.ResolvedSeccomp, native string, oracle
 		t.Errorf("the two interpreters disagree on %s's program:\n%s", cand.name, strings.Join(selfDiff, "\n"))
 	}
 	if len(diffs) > 0 {
+		// Name every call that differs, then show a few inputs of each.
 		var b strings.Builder
-		fmt.Fprintf(&b, "%s differs from libseccomp %s on %d of %d inputs", cand.name, libVersion(), len(diffs), runs)
-		for i, d := range diffs {
-			if i == 40 {
-				fmt.Fprintf(&b, "\n... and %d more", len(diffs)-i)
-				break
+		perCall := map[string]int{}
+		var calls []string
+		for _, d := range diffs {
+			k := fmt.Sprintf("%s/%d", d.arch.label, d.in.nr)
+			if perCall[k] == 0 {
+				calls = append(calls, k)
 			}
+			perCall[k]++
+		}
+		fmt.Fprintf(&b, "%s differs from libseccomp %s on %d of %d inputs, in %d calls (arch/nr): %s",
+			cand.name, libVersion(), len(diffs), runs, len(calls), strings.Join(calls, " "))
+		shown, seen := 0, map[string]int{}
+		for _, d := range diffs {
+			k := fmt.Sprintf("%s/%d", d.arch.label, d.in.nr)
+			if seen[k] == 3 || shown == 40 {
+				continue
+			}
+			seen[k]++
+			shown++
 			fmt.Fprintf(&b, "\n%s: %s %s (0x%08x), libseccomp %s (0x%08x)%s",
 				describeInput(d.arch, d.in), cand.name, fmtAction(d.cand), d.cand, fmtAction(d.oracle), d.oracle, rulesFor(s, native, d.arch, d.in.nr))
+		}
+		if shown < len(diffs) {
+			fmt.Fprintf(&b, "\n... and %d more inputs", len(diffs)-shown)
 		}
 		t.Error(b.String())
 	}
