@@ -45,6 +45,10 @@ type ptask struct {
 	// refused: its clone3 was turned into no syscall at entry, so its
 	// exit stop must set the result to -ENOSYS.
 	refused bool
+	// inSyscall: the last syscall stop was an entry, so the next one is
+	// its exit, which needs no PTRACE_GET_SYSCALL_INFO unless refused.
+	// Each info read sets it from the op the kernel gives.
+	inSyscall bool
 }
 
 type ptracer struct {
@@ -249,10 +253,12 @@ func (t *ptracer) loop() (int, error) {
 				}
 			case unix.PTRACE_EVENT_EXEC:
 				// A thread that is not the leader execs under the
-				// leader's pid; its own is gone.
+				// leader's pid; its own is gone. Either way execve's
+				// exit stop comes next.
 				if msg, err := unix.PtraceGetEventMsg(pid); err == nil && int(msg) != pid {
 					t.forget(int(msg))
 				}
+				k.inSyscall = true
 			}
 		case !started && pid == t.mainPid && sig == unix.SIGTRAP:
 			// PTRACE_TRACEME stops the command after its own execve
@@ -300,6 +306,10 @@ func (t *ptracer) addExecve() {
 // syscall at its entry and answered -ENOSYS at its exit, as the notify
 // path answers it.
 func (t *ptracer) syscallStop(pid int, k *ptask) error {
+	if k.inSyscall && !k.refused {
+		k.inSyscall = false
+		return nil
+	}
 	var info syscallInfo
 	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GET_SYSCALL_INFO, uintptr(pid), unsafe.Sizeof(info), uintptr(unsafe.Pointer(&info)), 0, 0)
 	switch {
@@ -310,6 +320,7 @@ func (t *ptracer) syscallStop(pid int, k *ptask) error {
 	case e != 0:
 		return fmt.Errorf("record: read syscall through ptrace: %w", e)
 	}
+	k.inSyscall = info.Op == unix.PTRACE_SYSCALL_INFO_ENTRY
 	switch info.Op {
 	case unix.PTRACE_SYSCALL_INFO_ENTRY:
 		nr := int32(info.Nr)

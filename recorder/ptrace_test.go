@@ -34,6 +34,23 @@ func TestPtrace(t *testing.T) {
 	})
 	t.Run("i386", func(t *testing.T) { testTwoArches(t, recorder.TracerPtrace) })
 	t.Run("cancel", func(t *testing.T) { testCancel(t, recorder.TracerPtrace) })
+	t.Run("execthread", func(t *testing.T) {
+		// An execve from a thread that is not the leader, with the
+		// other threads running: the tracer follows the pid change.
+		prog := testProg(t)
+		for _, tr := range []recorder.Tracer{recorder.TracerNotify, recorder.TracerPtrace} {
+			rec, out := record(t, []string{prog, "execthread"}, recorder.Options{Tracer: tr})
+			if out != "exec'd\n" {
+				t.Errorf("%s: printed %q", tr, out)
+			}
+			if n := rec.Syscalls["execve"].Count; n != 2 {
+				t.Errorf("%s: execve seen %d times, want 2", tr, n)
+			}
+			if rec.Syscalls["write"] == nil {
+				t.Errorf("%s: echo's write after the exec not recorded", tr)
+			}
+		}
+	})
 }
 
 // Both tracers see the same calls of a deterministic single-process

@@ -19,8 +19,8 @@ import (
 // lines do not match.
 var straceLine = regexp.MustCompile(`^(?:\d+\s+)?([a-z_0-9]+)\(`)
 
-// The recorder counts exactly what strace, a tracer written independently
-// on ptrace, sees: each syscall of single-process commands once, and none
+// The recorder, through either tracer, counts exactly what strace, a tracer
+// written independently on ptrace, sees: each syscall of single-process commands once, and none
 // of the recorder's own.
 func TestAgreesWithStrace(t *testing.T) {
 	needBusybox(t)
@@ -31,10 +31,13 @@ func TestAgreesWithStrace(t *testing.T) {
 		{busybox, "cat", "/etc/hostname", "/proc/self/status"},
 	} {
 		t.Run(filepath.Base(argv[1]), func(t *testing.T) {
-			rec, _ := record(t, argv, recorder.Options{})
-			got := map[string]uint64{}
-			for name, s := range rec.Syscalls {
-				got[name] = s.Count
+			counts := map[recorder.Tracer]map[string]uint64{}
+			for _, tr := range []recorder.Tracer{recorder.TracerNotify, recorder.TracerPtrace} {
+				rec, _ := record(t, argv, recorder.Options{Tracer: tr})
+				counts[tr] = map[string]uint64{}
+				for name, s := range rec.Syscalls {
+					counts[tr][name] = s.Count
+				}
 			}
 			log := filepath.Join(t.TempDir(), "strace.log")
 			cmd := exec.Command("strace", append([]string{"-f", "-qq", "-o", log, "--"}, argv...)...)
@@ -54,8 +57,10 @@ func TestAgreesWithStrace(t *testing.T) {
 			if len(want) == 0 {
 				t.Fatalf("no syscalls in strace's log:\n%s", data)
 			}
-			if d := cmp.Diff(want, got); d != "" {
-				t.Errorf("recorder vs strace (-strace +recorder):\n%s", d)
+			for tr, got := range counts {
+				if d := cmp.Diff(want, got); d != "" {
+					t.Errorf("recorder (%s) vs strace (-strace +recorder):\n%s", tr, d)
+				}
 			}
 		})
 	}

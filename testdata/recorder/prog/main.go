@@ -16,7 +16,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: prog threads DIR | socket unix|inet | clone3 [fork]")
+		fmt.Fprintln(os.Stderr, "usage: prog threads DIR | socket unix|inet | clone3 [fork] | execthread")
 		os.Exit(2)
 	}
 	switch os.Args[1] {
@@ -51,6 +51,16 @@ func main() {
 			os.Exit(1)
 		}
 		fmt.Println("ok")
+	case "execthread":
+		// execve from a thread that is not the leader: the kernel kills
+		// the other threads and the exec'ing one takes the leader's pid.
+		done := make(chan error)
+		go func() {
+			runtime.LockOSThread()
+			done <- syscall.Exec("/bin/busybox", []string{"busybox", "echo", "exec'd"}, os.Environ())
+		}()
+		fmt.Fprintln(os.Stderr, <-done)
+		os.Exit(1)
 	case "socket":
 		family := syscall.AF_UNIX
 		if os.Args[2] == "inet" {
