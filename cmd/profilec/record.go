@@ -112,6 +112,9 @@ recording failed.`,
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
+			if tr == recorder.TracerAuto && res.Tracer == recorder.TracerPtrace {
+				fmt.Fprintln(a.stderr, "profilec: record: seccomp user notification is unavailable here; recorded through ptrace")
+			}
 			data, err := res.Recording.Profile(wo)
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}
