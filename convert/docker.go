@@ -326,20 +326,12 @@ func archName(e *errs, path, s string) string {
 	return a.Name
 }
 
+// The canonical vocabulary is the schema's, so a profile and a Docker file
+// accept the same words.
 var (
-	actionNames = []string{
-		"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-		"SCMP_ACT_TRAP", "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW",
-		"SCMP_ACT_LOG", "SCMP_ACT_NOTIFY",
-	}
-	opNames = []string{
-		"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ",
-		"SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ",
-	}
-	flagNames = []string{
-		"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
-		"SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
-	}
+	actionNames = schema.Actions()
+	opNames     = schema.Ops()
+	flagNames   = schema.FilterFlags()
 )
 
 // canonWord accepts the spellings the profile language accepts ("allow",

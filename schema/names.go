@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,6 +24,17 @@ var (
 		"SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
 	}
 )
+
+// Actions returns the canonical seccomp actions ("SCMP_ACT_*"), the
+// vocabulary the loader accepts after normalising a spelling.
+func Actions() []string { return slices.Clone(actionNames) }
+
+// Ops returns the canonical argument comparisons ("SCMP_CMP_*").
+func Ops() []string { return slices.Clone(opNames) }
+
+// FilterFlags returns the canonical seccomp filter flags
+// ("SECCOMP_FILTER_FLAG_*").
+func FilterFlags() []string { return slices.Clone(flagNames) }
 
 // rlimitNames are the rlimit names a profile may set, without RLIMIT_.
 var rlimitNames = []string{
