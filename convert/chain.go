@@ -2,7 +2,6 @@ package convert
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/profilec/profilec/schema"
@@ -19,7 +18,7 @@ func ChainToDocker(chain []*schema.Profile, r *schema.Resolved) ([]byte, []Note,
 	if len(chain) == 0 || r == nil {
 		return nil, nil, fmt.Errorf("write docker profile: no profile")
 	}
-	s := mergeSeccomp(chain)
+	s := schema.MergeSeccomp(chain)
 	if s == nil || !r.Seccomp.Enabled {
 		return nil, nil, fmt.Errorf("write docker profile: the profile has no seccomp section (run the container with --security-opt seccomp=unconfined)")
 	}
@@ -53,68 +52,4 @@ func ChainToDocker(chain []*schema.Profile, r *schema.Resolved) ([]byte, []Note,
 		nnp: r.NoNewPrivileges, user: r.User,
 	})
 	return data, ns, nil
-}
-
-// mergeSeccomp folds the seccomp sections of a chain into one, conditions
-// untouched, by the schema's rules for extends (docs/profile.md): scalars
-// are overridden by the later profile, the architecture lists and flags
-// replaced, and a syscall a later profile names is governed by its rules
-// alone, so it is struck from every inherited rule. A test compiles the
-// result against schema.Resolve on every target, so the two cannot drift.
-func mergeSeccomp(chain []*schema.Profile) *schema.Seccomp {
-	var out *schema.Seccomp
-	for _, p := range chain {
-		s := p.Seccomp
-		if s == nil {
-			continue
-		}
-		if out == nil {
-			out = &schema.Seccomp{}
-		}
-		if s.DefaultAction != "" {
-			out.DefaultAction = s.DefaultAction
-			if s.DefaultErrnoRet == nil && s.DefaultAction != "SCMP_ACT_ERRNO" && s.DefaultAction != "SCMP_ACT_TRACE" {
-				out.DefaultErrnoRet = nil
-			}
-		}
-		if s.DefaultErrnoRet != nil {
-			out.DefaultErrnoRet = copyUint(s.DefaultErrnoRet)
-		}
-		if s.Architectures != nil || s.ArchMap != nil {
-			out.Architectures = slices.Clone(s.Architectures)
-			out.ArchMap = slices.Clone(s.ArchMap)
-		}
-		if s.Flags != nil {
-			out.Flags = slices.Clone(s.Flags)
-		}
-		if s.ListenerPath != "" {
-			out.ListenerPath = s.ListenerPath
-		}
-		if s.ListenerMetadata != "" {
-			out.ListenerMetadata = s.ListenerMetadata
-		}
-		named := map[string]bool{}
-		for _, r := range s.Syscalls {
-			for _, n := range r.Names {
-				named[n] = true
-			}
-		}
-		var kept []schema.SyscallRule
-		for _, r := range out.Syscalls {
-			names := slices.DeleteFunc(slices.Clone(r.Names), func(n string) bool { return named[n] })
-			if len(names) == 0 && len(r.Names) > 0 {
-				continue
-			}
-			r.Names, r.NamePos = names, nil
-			kept = append(kept, r)
-		}
-		for _, r := range s.Syscalls {
-			r.Names = slices.Clone(r.Names)
-			r.Args = slices.Clone(r.Args)
-			r.ErrnoRet = copyUint(r.ErrnoRet)
-			kept = append(kept, r)
-		}
-		out.Syscalls = kept
-	}
-	return out
 }

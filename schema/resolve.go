@@ -28,7 +28,6 @@ type merged struct {
 	last       *Profile
 	sources    []string
 	seccomp    *Seccomp
-	seccompPos Pos
 	granted    map[string]bool
 	ambient    map[string]Pos
 	namespaces Namespaces
@@ -42,13 +41,10 @@ type merged struct {
 // merge folds a chain (bases first) into one profile: later profiles
 // override earlier ones as issue 2 describes.
 func merge(chain []*Profile) *merged {
-	m := &merged{granted: map[string]bool{}, ambient: map[string]Pos{}}
+	m := &merged{granted: map[string]bool{}, ambient: map[string]Pos{}, seccomp: MergeSeccomp(chain)}
 	for _, p := range chain {
 		m.last = p
 		m.sources = append(m.sources, p.File)
-		if p.Seccomp != nil {
-			m.mergeSeccomp(p.Seccomp)
-		}
 		if c := p.Capabilities; c != nil {
 			m.mergeCaps(c)
 		}
@@ -85,12 +81,31 @@ func merge(chain []*Profile) *merged {
 	return m
 }
 
-func (m *merged) mergeSeccomp(s *Seccomp) {
-	if m.seccomp == nil {
-		m.seccomp = &Seccomp{}
+// MergeSeccomp folds the seccomp sections of a chain (bases first, as
+// LoadChain returns it) into one by the rules for extends (docs/profile.md),
+// leaving conditions (includes/excludes, archMap) unresolved: scalars are
+// overridden by the later profile, the architecture lists and flags
+// replaced, and a syscall a later profile names is governed by its rules
+// alone, so it is struck from every inherited rule. Pos is where the last
+// seccomp section starts. It returns nil when no profile has one; the
+// profiles are not modified.
+func MergeSeccomp(chain []*Profile) *Seccomp {
+	var out *Seccomp
+	for _, p := range chain {
+		s := p.Seccomp
+		if s == nil {
+			continue
+		}
+		if out == nil {
+			out = &Seccomp{}
+		}
+		mergeSeccomp(out, s)
 	}
-	out := m.seccomp
-	m.seccompPos = s.Pos
+	return out
+}
+
+func mergeSeccomp(out, s *Seccomp) {
+	out.Pos = s.Pos
 	if s.DefaultAction != "" {
 		out.DefaultAction = s.DefaultAction
 		// An inherited errno makes no sense under an action that returns
@@ -325,11 +340,11 @@ func Resolve(chain []*Profile, t Target) (*Resolved, error) {
 	r.Seccomp = ResolvedSeccomp{Architectures: []string{}, Syscalls: []SyscallRule{}}
 	if s := m.seccomp; s != nil && (s.DefaultAction != "" || len(s.Syscalls) > 0) {
 		if s.DefaultAction == "" {
-			errs = append(errs, &Error{Code: CodeRequired, Path: "seccomp.defaultAction", Pos: m.seccompPos,
+			errs = append(errs, &Error{Code: CodeRequired, Path: "seccomp.defaultAction", Pos: s.Pos,
 				Msg: "defaultAction is required when seccomp rules are given (none is inherited either)"})
 		}
 		if s.DefaultErrnoRet != nil && s.DefaultAction != "" && !takesErrno(s.DefaultAction) {
-			errs = append(errs, &Error{Code: CodeConflict, Path: "seccomp.defaultErrnoRet", Pos: m.seccompPos,
+			errs = append(errs, &Error{Code: CodeConflict, Path: "seccomp.defaultErrnoRet", Pos: s.Pos,
 				Msg: fmt.Sprintf("defaultErrnoRet only applies to the errno and trace actions, not the inherited %s", s.DefaultAction)})
 		}
 		r.Seccomp.Enabled = true
