@@ -8,8 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/profilec/profilec/policies/bases"
-	"github.com/profilec/profilec/schema"
+	"github.com/profilec/profilec/convert"
 )
 
 // dockerJSON recognises a bare Docker seccomp profile (a JSON object with
@@ -17,7 +16,8 @@ import (
 // into a profile that holds it under seccomp, with Docker's default
 // capabilities, so includes.caps resolve as Docker would resolve them for a
 // container started with no --cap-add. The JSON stays on its own lines, so
-// positions in errors still point into the user's file.
+// positions in errors still point into the user's file: that is why this
+// does not go through convert.FromDocker, whose profile has no positions.
 func dockerJSON(path string) ([]byte, bool) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -37,7 +37,7 @@ func dockerJSON(path string) ([]byte, bool) {
 	if hasVersion || !(hasDefault || hasSyscalls) {
 		return nil, false
 	}
-	caps, err := json.Marshal(dockerDefaultCaps())
+	caps, err := json.Marshal(convert.DockerDefaultCapabilities())
 	if err != nil {
 		return nil, false
 	}
@@ -47,18 +47,4 @@ func dockerJSON(path string) ([]byte, bool) {
 	b.Write(data)
 	b.WriteString("\n}\n")
 	return b.Bytes(), true
-}
-
-// dockerDefaultCaps is Docker's default capability set, read from the
-// generated docker-default base so that the list lives in one place.
-func dockerDefaultCaps() []string {
-	data, ok := bases.Get("docker-default")
-	if !ok {
-		return nil
-	}
-	p, err := schema.LoadBytes("builtin:docker-default", data, schema.Options{})
-	if err != nil || p.Capabilities == nil {
-		return nil
-	}
-	return p.Capabilities.Add
 }
