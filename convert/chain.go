@@ -41,15 +41,6 @@ func ChainToDocker(chain []*schema.Profile, r *schema.Resolved) ([]byte, []Note,
 		}
 		ns.add("extends", "%s merged in; conditions kept for Docker to resolve when the container starts", strings.Join(files, ", "))
 	}
-	runcNeeds(r, &ns)
-	add := r.Capabilities.Bounding
-	if sameSet(add, allCaps()) {
-		add = []string{"ALL"}
-	}
-	dockerRunHints(&ns, hintInput{
-		capsAdd: add, capsDrop: []string{"ALL"}, ambient: r.Capabilities.Ambient,
-		namespaces: &r.Namespaces, cgroups: &r.Cgroups, rlimits: r.Rlimits,
-		nnp: r.NoNewPrivileges, user: r.User,
-	})
+	resolvedRunHints(r, &ns)
 	return data, ns, nil
 }

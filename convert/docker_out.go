@@ -64,17 +64,23 @@ func ResolvedToDocker(r *schema.Resolved) ([]byte, []Note, error) {
 	}
 	var ns notes
 	ns.add("seccomp", "conditions (includes/excludes) and extends were resolved for %s", targetString(r.Target))
-	runcNeeds(r, &ns)
+	resolvedRunHints(r, &ns)
+	return data, ns, nil
+}
+
+// resolvedRunHints notes what a Docker profile cannot say about r: what
+// runc needs, and the docker run options for the rest.
+func resolvedRunHints(r *schema.Resolved, ns *notes) {
+	runcNeeds(r, ns)
 	add := r.Capabilities.Bounding
 	if sameSet(add, allCaps()) {
 		add = []string{"ALL"}
 	}
-	dockerRunHints(&ns, hintInput{
+	dockerRunHints(ns, hintInput{
 		capsAdd: add, capsDrop: []string{"ALL"}, ambient: r.Capabilities.Ambient,
 		namespaces: &r.Namespaces, cgroups: &r.Cgroups, rlimits: r.Rlimits,
 		nnp: r.NoNewPrivileges, user: r.User,
 	})
-	return data, ns, nil
 }
 
 func marshalJSON(v any) ([]byte, error) {
