@@ -768,3 +768,43 @@ func TestResolveLeavesChainAlone(t *testing.T) {
 		t.Error("second resolution sees the first one's changes")
 	}
 }
+
+// TestMergeSeccompKeepsConditions: MergeSeccomp is Resolve's merge without
+// the resolution, so conditions survive, a name a later profile takes over
+// is struck with its position, and the chain itself is left alone.
+func TestMergeSeccompKeepsConditions(t *testing.T) {
+	dir := writeProfiles(t, map[string]string{
+		"base.yaml": "version: 1\nseccomp: {defaultAction: errno, defaultErrnoRet: 38, syscalls: [{names: [read, write, ptrace], action: allow, excludes: {caps: [CAP_SYS_ADMIN]}}]}\n",
+		"top.yaml":  "version: 1\nextends: base.yaml\nseccomp:\n  defaultAction: kill-process\n  syscalls: [{names: [write], action: log, includes: {arches: [amd64]}}]\n",
+	})
+	chain, err := LoadChain(filepath.Join(dir, "top.yaml"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := json.Marshal(chain)
+	s := MergeSeccomp(chain)
+	if s == nil {
+		t.Fatal("MergeSeccomp = nil")
+	}
+	if s.DefaultAction != "SCMP_ACT_KILL_PROCESS" || s.DefaultErrnoRet != nil || s.Pos != chain[1].Seccomp.Pos {
+		t.Errorf("scalars: %s %v at %v", s.DefaultAction, s.DefaultErrnoRet, s.Pos)
+	}
+	if len(s.Syscalls) != 2 || s.Syscalls[0].Excludes == nil || s.Syscalls[1].Includes == nil {
+		t.Fatalf("conditions lost: %+v", s.Syscalls)
+	}
+	if d := cmp.Diff([]string{"read", "ptrace"}, s.Syscalls[0].Names); d != "" {
+		t.Errorf("inherited names: %s", d)
+	}
+	base := chain[0].Seccomp.Syscalls[0].NamePos
+	if d := cmp.Diff([]Pos{base[0], base[2]}, s.Syscalls[0].NamePos); d != "" {
+		t.Errorf("inherited name positions: %s", d)
+	}
+	s.Syscalls[0].Names[0] = "x"
+	s.Syscalls[1].Names[0] = "x"
+	if after, _ := json.Marshal(chain); string(before) != string(after) {
+		t.Errorf("MergeSeccomp shares memory with the chain:\n%s\n%s", before, after)
+	}
+	if MergeSeccomp(chain[:0]) != nil || MergeSeccomp([]*Profile{{Version: 1}}) != nil {
+		t.Error("a chain without seccomp merges to a non-nil section")
+	}
+}
