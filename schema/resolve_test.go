@@ -42,6 +42,15 @@ func resolveFiles(t *testing.T, files map[string]string, main string, tgt Target
 	return LoadResolved(filepath.Join(dir, main), tgt, Options{})
 }
 
+func mustLoadChain(t *testing.T, files map[string]string, main string) []*Profile {
+	t.Helper()
+	chain, err := LoadChain(filepath.Join(writeProfiles(t, files), main), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return chain
+}
+
 func mustResolve(t *testing.T, files map[string]string, main string) *Resolved {
 	t.Helper()
 	r, err := resolveFiles(t, files, main, x86)
@@ -732,14 +741,10 @@ func TestForeignSyscalls(t *testing.T) {
 // TestResolveLeavesChainAlone: resolving neither changes the profiles nor
 // shares memory with them, so one loaded chain serves many targets.
 func TestResolveLeavesChainAlone(t *testing.T) {
-	dir := writeProfiles(t, map[string]string{
+	chain := mustLoadChain(t, map[string]string{
 		"base.yaml": "version: 1\nseccomp: {defaultAction: errno, flags: [log], syscalls: [{names: [read, write], action: allow, args: [{index: 0, value: 1, op: eq}]}]}\ncgroups: {memory: {max: 1Gi}, io: {max: [{device: '8:0', rbps: 1}]}}\nuser: {uid: 1, gid: 1, groups: [2]}\n",
 		"top.yaml":  "version: 1\nextends: base.yaml\nseccomp: {syscalls: [{names: [write], action: log, includes: {arches: [amd64]}}]}\nnamespaces: {user: {uidMap: [{containerID: 0, hostID: 1, size: 1}]}}\n",
-	})
-	chain, err := LoadChain(filepath.Join(dir, "top.yaml"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	}, "top.yaml")
 	before, _ := json.Marshal(chain)
 	a, err := Resolve(chain, x86)
 	if err != nil {
@@ -773,14 +778,10 @@ func TestResolveLeavesChainAlone(t *testing.T) {
 // the resolution, so conditions survive, a name a later profile takes over
 // is struck with its position, and the chain itself is left alone.
 func TestMergeSeccompKeepsConditions(t *testing.T) {
-	dir := writeProfiles(t, map[string]string{
+	chain := mustLoadChain(t, map[string]string{
 		"base.yaml": "version: 1\nseccomp: {defaultAction: errno, defaultErrnoRet: 38, syscalls: [{names: [read, write, ptrace], action: allow, excludes: {caps: [CAP_SYS_ADMIN]}}]}\n",
 		"top.yaml":  "version: 1\nextends: base.yaml\nseccomp:\n  defaultAction: kill-process\n  syscalls: [{names: [write], action: log, includes: {arches: [amd64]}}]\n",
-	})
-	chain, err := LoadChain(filepath.Join(dir, "top.yaml"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	}, "top.yaml")
 	before, _ := json.Marshal(chain)
 	s := MergeSeccomp(chain)
 	if s == nil {
