@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/profilec/profilec/schema"
@@ -130,153 +128,36 @@ func writeJSON(w io.Writer, results []FileResult) error {
 	return enc.Encode(out)
 }
 
-// SARIF 2.1.0, the subset code scanning reads.
-type sarifLog struct {
-	Version string     `json:"version"`
-	Schema  string     `json:"$schema"`
-	Runs    []sarifRun `json:"runs"`
-}
-
-type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
-}
-
-type sarifTool struct {
-	Driver sarifDriver `json:"driver"`
-}
-
-type sarifDriver struct {
-	Name           string      `json:"name"`
-	InformationURI string      `json:"informationUri"`
-	Rules          []sarifRule `json:"rules"`
-}
-
-type sarifRule struct {
-	ID               string       `json:"id"`
-	ShortDescription sarifMessage `json:"shortDescription"`
-	HelpURI          string       `json:"helpUri,omitempty"`
-	DefaultConfig    struct {
-		Level string `json:"level"`
-	} `json:"defaultConfiguration"`
-}
-
-type sarifMessage struct {
-	Text string `json:"text"`
-}
-
-type sarifResult struct {
-	RuleID       string             `json:"ruleId"`
-	RuleIndex    int                `json:"ruleIndex"`
-	Level        string             `json:"level"`
-	Message      sarifMessage       `json:"message"`
-	Locations    []sarifLocation    `json:"locations"`
-	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
-}
-
-type sarifLocation struct {
-	PhysicalLocation struct {
-		ArtifactLocation struct {
-			URI string `json:"uri"`
-		} `json:"artifactLocation"`
-		Region struct {
-			StartLine   int `json:"startLine"`
-			StartColumn int `json:"startColumn"`
-		} `json:"region"`
-	} `json:"physicalLocation"`
-}
-
-// sarifSuppression reports a waiver: code scanning shows the result as
-// dismissed with the reason, rather than hiding it.
-type sarifSuppression struct {
-	Kind          string `json:"kind"`
-	Justification string `json:"justification,omitempty"`
-}
-
-const sarifSchema = "https://json.schemastore.org/sarif-2.1.0.json"
-
 // rulesHelp documents every built-in rule; code scanning links to it.
 const rulesHelp = "https://github.com/profilec/profilec/blob/main/docs/policies.md#built-in-rules"
 
-func sarifLevel(severity string) string {
-	if severity == SeverityDeny {
-		return "error"
-	}
-	return "warning"
-}
-
 func writeSARIF(w io.Writer, results []FileResult) error {
-	driver := sarifDriver{Name: "profilec", InformationURI: "https://github.com/profilec/profilec", Rules: []sarifRule{}}
-	index := map[string]int{}
-	addRule := func(id, severity, summary, help string) int {
-		if i, ok := index[id]; ok {
-			return i
-		}
-		r := sarifRule{ID: id, ShortDescription: sarifMessage{Text: summary}, HelpURI: help}
-		r.DefaultConfig.Level = sarifLevel(severity)
-		index[id] = len(driver.Rules)
-		driver.Rules = append(driver.Rules, r)
-		return index[id]
-	}
 	known := map[string]Rule{}
 	for _, r := range Rules() {
 		known[r.ID] = r
 	}
-	run := sarifRun{Results: []sarifResult{}}
+	run := NewSARIFRun()
 	for _, fr := range results {
 		for _, f := range fr.Findings {
 			summary, help := f.ID, ""
 			if r, ok := known[f.ID]; ok {
 				summary, help = r.Summary, rulesHelp
 			}
-			res := sarifResult{
-				RuleID:    f.ID,
-				RuleIndex: addRule(f.ID, f.Severity, summary, help),
-				Level:     sarifLevel(f.Severity),
-				Message:   sarifMessage{Text: f.Message},
-			}
 			p := where(fr.File, f)
-			var loc sarifLocation
-			loc.PhysicalLocation.ArtifactLocation.URI = sarifURI(p.File)
-			loc.PhysicalLocation.Region.StartLine = p.Line
-			loc.PhysicalLocation.Region.StartColumn = p.Col
-			res.Locations = []sarifLocation{loc}
+			res := SARIFResult{
+				RuleID:    f.ID,
+				RuleIndex: run.Rule(f.ID, SARIFLevel(f.Severity), summary, help),
+				Level:     SARIFLevel(f.Severity),
+				Message:   SARIFMessage{Text: f.Message},
+				Locations: SARIFLocations(sarifURI(p.File), p.Line, p.Col),
+			}
 			if f.Waived {
-				res.Suppressions = []sarifSuppression{{Kind: "inSource", Justification: f.WaiverReason}}
+				res.Suppressions = SARIFWaived(f.WaiverReason)
 			}
 			run.Results = append(run.Results, res)
 		}
 	}
-	run.Tool.Driver = driver
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(sarifLog{Version: "2.1.0", Schema: sarifSchema, Runs: []sarifRun{run}})
-}
-
-// sarifURI turns a path into a URI reference. Code scanning resolves
-// relative ones against the repository root, so an absolute path under the
-// working directory becomes relative; any other stays absolute, a file URI.
-func sarifURI(path string) string {
-	prefix := ""
-	if filepath.IsAbs(path) {
-		prefix = "file://"
-		if wd, err := os.Getwd(); err == nil {
-			if rel, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(rel, "..") {
-				path, prefix = rel, ""
-			}
-		}
-	}
-	path = strings.TrimPrefix(filepath.ToSlash(path), "./")
-	var b strings.Builder
-	b.WriteString(prefix)
-	for _, c := range []byte(path) {
-		if c <= ' ' || c >= 0x7f || strings.IndexByte("%#?[]", c) >= 0 {
-			fmt.Fprintf(&b, "%%%02X", c)
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
+	return WriteSARIF(w, run, true)
 }
 
 // writeGitHub prints workflow commands, which GitHub Actions turns into
