@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -221,6 +222,31 @@ func Denied(findings []Finding) bool {
 		}
 	}
 	return false
+}
+
+// LoadFindings turns the error of a profile that did not load into deny
+// findings, so it is reported like any other result: one per error of a
+// schema.ErrorList (id schema.CODE, at its position), or one for file.
+func LoadFindings(file string, err error) []Finding {
+	var list schema.ErrorList
+	if !errors.As(err, &list) {
+		return []Finding{{
+			ID: "schema.load", Severity: SeverityDeny, Message: err.Error(),
+			Pos: schema.Pos{File: file, Line: 1, Col: 1}, Source: SourceBuiltin,
+		}}
+	}
+	fs := make([]Finding, 0, len(list))
+	for _, e := range list {
+		msg := e.Msg
+		if e.Suggestion != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", e.Suggestion)
+		}
+		fs = append(fs, Finding{
+			ID: "schema." + e.Code, Severity: SeverityDeny, Message: msg,
+			Path: e.Path, Pos: e.Pos, Source: SourceBuiltin,
+		})
+	}
+	return fs
 }
 
 // inputValue is the document policies see: the resolved profile as JSON,

@@ -2,7 +2,6 @@ package review
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -338,7 +337,7 @@ func reviewFile(ctx context.Context, f fileStatus, top, oldTree string, rater *R
 	if f.new != "" {
 		r, err := load(filepath.Join(top, f.new), opts)
 		if err != nil {
-			fr.Findings = loadFindings(f.new, err)
+			fr.Findings = policies.LoadFindings(f.new, err)
 		} else {
 			newR = r
 		}
@@ -398,26 +397,6 @@ func load(path string, opts Options) (*schema.Resolved, error) {
 		return nil, err
 	}
 	return schema.Resolve(chain, opts.Target)
-}
-
-// loadFindings turns a load failure into deny findings, as validate
-// reports them: one per schema error (id schema.CODE), or one for the file.
-func loadFindings(file string, err error) []policies.Finding {
-	var list schema.ErrorList
-	if !errors.As(err, &list) {
-		return []policies.Finding{{ID: "schema.load", Severity: policies.SeverityDeny, Message: err.Error(),
-			Pos: schema.Pos{File: file, Line: 1, Col: 1}, Source: policies.SourceBuiltin}}
-	}
-	fs := make([]policies.Finding, 0, len(list))
-	for _, e := range list {
-		msg := e.Msg
-		if e.Suggestion != "" {
-			msg += fmt.Sprintf(" (did you mean %s?)", e.Suggestion)
-		}
-		fs = append(fs, policies.Finding{ID: "schema." + e.Code, Severity: policies.SeverityDeny, Message: msg,
-			Path: e.Path, Pos: e.Pos, Source: policies.SourceBuiltin})
-	}
-	return fs
 }
 
 // Compare is Diff as a one-file Report, rated (rater nil: the built-in

@@ -132,32 +132,15 @@ same validation before they do anything. See docs/policies.md.`,
 	return c
 }
 
-// loadFindings turns a load failure into deny findings: one per error of a
-// schema.ErrorList (id schema.CODE, at its position), or one for the file.
+// loadFindings is policies.LoadFindings for an error of loadResolved,
+// whose exitError wrapper has no words of its own to add.
 func loadFindings(arg string, err error) []policies.Finding {
 	var list schema.ErrorList
-	if !errors.As(err, &list) {
-		var ee *exitError
-		if errors.As(err, &ee) && ee.err != nil {
-			err = ee.err
-		}
-		return []policies.Finding{{
-			ID: "schema.load", Severity: policies.SeverityDeny, Message: err.Error(),
-			Pos: schema.Pos{File: arg, Line: 1, Col: 1}, Source: policies.SourceBuiltin,
-		}}
+	var ee *exitError
+	if !errors.As(err, &list) && errors.As(err, &ee) && ee.err != nil {
+		err = ee.err
 	}
-	fs := make([]policies.Finding, 0, len(list))
-	for _, e := range list {
-		msg := e.Msg
-		if e.Suggestion != "" {
-			msg += fmt.Sprintf(" (did you mean %s?)", e.Suggestion)
-		}
-		fs = append(fs, policies.Finding{
-			ID: "schema." + e.Code, Severity: policies.SeverityDeny, Message: msg,
-			Path: e.Path, Pos: e.Pos, Source: policies.SourceBuiltin,
-		})
-	}
-	return fs
+	return policies.LoadFindings(arg, err)
 }
 
 // writeRules lists the built-in rules: ids to waive, severities, sets.
