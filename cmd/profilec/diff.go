@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -14,9 +15,8 @@ func init() { register(newDiffCmd) }
 
 func newDiffCmd(a *app) *cobra.Command {
 	var (
-		o      pipelineOptions
-		rf     riskFlags
-		output string
+		o  pipelineOptions
+		rf reviewFlags
 	)
 	c := &cobra.Command{
 		Use:   "diff OLD NEW",
@@ -36,9 +36,6 @@ LEVEL or higher.`,
   profilec diff old.yaml new.yaml --fail-on high --policy review-rules/`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(review.Formats, output) {
-				return &exitError{code: exitUsage, err: fmt.Errorf("--output %q: want one of %s", output, strings.Join(review.Formats, ", "))}
-			}
 			if err := rf.check(); err != nil {
 				return err
 			}
@@ -51,40 +48,41 @@ LEVEL or higher.`,
 			if err != nil {
 				return err
 			}
-			rater, err := review.NewRater(rf.dirs)
+			rater, err := rf.rater()
 			if err != nil {
-				return &exitError{code: exitFailure, err: err}
+				return err
 			}
 			rep, err := review.Compare(ctx, old, new, args[0], args[1], rater)
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
-			if err := review.Write(a.stdout, output, rep); err != nil {
-				return &exitError{code: exitFailure, err: err}
-			}
-			return rf.verdict(rep)
+			return rf.write(a.stdout, rep)
 		},
 	}
-	f := c.Flags()
-	f.StringVar(&output, "output", "text", "output format: "+strings.Join(review.Formats, ", "))
-	rf.add(c)
+	rf.add(c, "text")
 	addTargetFlags(c, &o)
 	return c
 }
 
-// riskFlags are the rating flags diff and review share.
-type riskFlags struct {
+// reviewFlags are the output and rating flags diff and review share.
+type reviewFlags struct {
+	output string
 	dirs   []string
 	failOn string
 }
 
-func (r *riskFlags) add(c *cobra.Command) {
+// add registers the flags on c, --output defaulting to output.
+func (r *reviewFlags) add(c *cobra.Command, output string) {
 	f := c.Flags()
+	f.StringVar(&r.output, "output", output, "output format: "+strings.Join(review.Formats, ", "))
 	f.StringArrayVar(&r.dirs, "policy", nil, "add risk rules from DIR (Rego, package profilec.review; repeatable)")
 	f.StringVar(&r.failOn, "fail-on", "", "exit with status 1 when a change is rated this or higher: high, medium, low")
 }
 
-func (r *riskFlags) check() error {
+func (r *reviewFlags) check() error {
+	if !slices.Contains(review.Formats, r.output) {
+		return &exitError{code: exitUsage, err: fmt.Errorf("--output %q: want one of %s", r.output, strings.Join(review.Formats, ", "))}
+	}
 	switch r.failOn {
 	case "", review.RiskHigh, review.RiskMedium, review.RiskLow:
 		return nil
@@ -92,8 +90,21 @@ func (r *riskFlags) check() error {
 	return &exitError{code: exitUsage, err: fmt.Errorf("--fail-on %q: want high, medium or low", r.failOn)}
 }
 
-// verdict is the exit status --fail-on asks for.
-func (r *riskFlags) verdict(rep *review.Report) error {
+// rater loads the built-in risk rules and those of --policy.
+func (r *reviewFlags) rater() (*review.Rater, error) {
+	rater, err := review.NewRater(r.dirs)
+	if err != nil {
+		return nil, &exitError{code: exitFailure, err: err}
+	}
+	return rater, nil
+}
+
+// write prints rep as --output asks and returns the exit status --fail-on
+// asks for.
+func (r *reviewFlags) write(w io.Writer, rep *review.Report) error {
+	if err := review.Write(w, r.output, rep); err != nil {
+		return &exitError{code: exitFailure, err: err}
+	}
 	if r.failOn == "" || review.RiskRank(rep.Max()) < review.RiskRank(r.failOn) {
 		return nil
 	}

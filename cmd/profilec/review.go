@@ -2,8 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,11 +15,10 @@ func init() { register(newReviewCmd) }
 func newReviewCmd(a *app) *cobra.Command {
 	var (
 		o          pipelineOptions
-		rf         riskFlags
+		rf         reviewFlags
 		vf         policyFlags
 		vdirs      []string
 		base       string
-		output     string
 		noValidate bool
 	)
 	c := &cobra.Command{
@@ -43,9 +40,6 @@ validate's --policy).`,
   profilec review --base origin/main --output markdown >> "$GITHUB_STEP_SUMMARY"
   profilec review --base "$BASE_SHA" --output github --fail-on high profiles/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(review.Formats, output) {
-				return &exitError{code: exitUsage, err: fmt.Errorf("--output %q: want one of %s", output, strings.Join(review.Formats, ", "))}
-			}
 			if err := rf.check(); err != nil {
 				return err
 			}
@@ -56,9 +50,9 @@ validate's --policy).`,
 			if err != nil {
 				return err
 			}
-			rater, err := review.NewRater(rf.dirs)
+			rater, err := rf.rater()
 			if err != nil {
-				return &exitError{code: exitFailure, err: err}
+				return err
 			}
 			vf.dirs = vdirs
 			rep, err := review.Review(cmd.Context(), review.Options{
@@ -73,21 +67,17 @@ validate's --policy).`,
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
-			if err := review.Write(a.stdout, output, rep); err != nil {
-				return &exitError{code: exitFailure, err: err}
-			}
-			return rf.verdict(rep)
+			return rf.write(a.stdout, rep)
 		},
 	}
 	f := c.Flags()
 	f.StringVar(&base, "base", "HEAD", "git revision to compare with, e.g. origin/main or a commit")
-	f.StringVar(&output, "output", "markdown", "output format: "+strings.Join(review.Formats, ", "))
 	f.BoolVar(&noValidate, "no-validate", false, "skip validating the new versions")
 	f.StringArrayVar(&vdirs, "validate-policy", nil, "validate with organisation Rego policies from DIR (conftest conventions; repeatable)")
 	f.StringArrayVar(&vf.namespaces, "namespace", nil, "Rego package of the validation policies (default main; repeatable)")
 	f.StringArrayVar(&vf.data, "data", nil, "add a JSON or YAML data FILE for the validation policies (repeatable)")
 	f.StringArrayVar(&vf.sets, "policy-set", nil, "also validate with a built-in policy set: "+strings.Join(policies.SetNames(), ", ")+" (repeatable)")
-	rf.add(c)
+	rf.add(c, "markdown")
 	addTargetFlags(c, &o)
 	return c
 }
