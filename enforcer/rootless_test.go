@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"golang.org/x/sys/unix"
-	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -79,43 +77,10 @@ func rootlessChild() int {
 	return 0
 }
 
-func copyExecutable(t *testing.T, src, dst string) {
-	t.Helper()
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestRootlessAsNobody(t *testing.T) {
 	testenv.RequireRoot(t)
 	testenv.RequireFile(t, busybox)
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// t.TempDir's parent is private to root; nobody needs to reach this.
-	dir, err := os.MkdirTemp("", "profilec-rootless-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "enforcer.test")
-	copyExecutable(t, self, bin)
+	dir, bin := testenv.CopySelfForOthers(t, "profilec-rootless-", "enforcer.test")
 	defer requireClean(t, bin)
 
 	cmd := exec.Command(bin)

@@ -2,8 +2,10 @@
 package testenv
 
 import (
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -44,4 +46,41 @@ func RequireFile(t testing.TB, path string) {
 	if _, err := os.Stat(path); err != nil {
 		Skip(t, "needs "+path+": "+err.Error())
 	}
+}
+
+// CopySelfForOthers copies the running test binary into a fresh directory
+// that other users can reach (t.TempDir's parent is private to root), so a
+// test can re-run it under another uid. It returns the directory and the
+// copy's path; both are removed when the test ends.
+func CopySelfForOthers(t testing.TB, prefix, name string) (dir, bin string) {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err = os.MkdirTemp("", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin = filepath.Join(dir, name)
+	in, err := os.Open(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir, bin
 }
