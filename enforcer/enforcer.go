@@ -2,13 +2,12 @@ package enforcer
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -27,16 +26,15 @@ import (
 // Steps names every step at which a launch can fail, in the order they
 // run; StepError.Step is one of these, and Options.Fault takes them.
 var Steps = []string{
-	"validate", "cgroup", "start", "sync", "cgroup-join",
+	"validate", "cgroup", "cgroup-pids", "seccomp-prepare", "start", "cgroup-join",
 	"cgroupns", "hostname", "mount-private", "mount-proc", "rlimits",
 	"capabilities-bounding", "keepcaps", "groups", "gid", "uid",
-	"capabilities", "ambient", "no-new-privs", "resolve", "seccomp-prepare",
-	"exec-word", "cgroup-pids", "seccomp", "execve",
+	"capabilities", "ambient", "no-new-privs", "resolve", "seccomp", "execve",
 }
 
-// FaultInitKilled, as Options.Fault, SIGKILLs the init stage once it is
-// ready and before it gets to the filter and execve, as the OOM killer or
-// an operator might.
+// FaultInitKilled, as Options.Fault, SIGKILLs the child once every step
+// but the filter and execve is done, as the OOM killer or an operator
+// might.
 const FaultInitKilled = "init-killed"
 
 // StepError is a confinement failure: the target never ran.
@@ -65,14 +63,9 @@ type Options struct {
 	ForwardSignals bool
 	// CgroupMount overrides where cgroupfs is mounted (tests).
 	CgroupMount string
-	// InitPath is the executable started as the init stage; it must call
-	// Main first thing. "" means this very binary (/proc/self/exe). A
-	// small dedicated binary (enforcer/cmd/profilec-init) starts faster
-	// than a CLI that links a policy engine.
-	InitPath string
 	// Fault makes the named step (one of Steps) fail as if the kernel had
 	// refused it, so tests can check that every failure is closed; or,
-	// FaultInitKilled, kills the init stage just before execve.
+	// FaultInitKilled, kills the child just before the filter and execve.
 	Fault string
 }
 
@@ -107,8 +100,6 @@ type Result struct {
 }
 
 var runSeq atomic.Uint64
-
-const execWordSize = 4096
 
 // gcPause counts the launches in flight that want the collector off, so
 // concurrent Runs restore the caller's setting only when the last ends.
@@ -168,10 +159,8 @@ type runner struct {
 	ns   plan.Namespaces
 
 	cg       cgroups.Manager
-	cmd      *exec.Cmd
-	parent   *os.File
-	sock     fdRW
-	word     []byte // the shared exec word, see sync.go
+	l        *launch
+	pid      int // the child; 0 once reaped
 	rootless bool
 	kmsg     *kmsgTail
 	sigs     chan os.Signal
@@ -287,6 +276,15 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 			return Result{}, stepErr("cgroup", err)
 		}
 		r.cg = cg
+		// Every limit exists before any process of the tree does: the
+		// child is a single thread, so even a small pids.max leaves it
+		// room.
+		if err := r.fault("cgroup-pids"); err != nil {
+			return Result{}, err
+		}
+		if err := cg.SetPids(); err != nil {
+			return Result{}, stepErr("cgroup-pids", err)
+		}
 	}
 	if r.o.ForwardSignals {
 		// Catch the signals before the target exists: a signal that
@@ -309,48 +307,16 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 	if err := r.start(); err != nil {
 		return Result{}, stepErr("start", err)
 	}
-	// A child stuck in a step (or a dead parent context) must not hang the
-	// handshake: killing the child turns every pending read into EOF.
-	stop := context.AfterFunc(ctx, func() { _ = r.cmd.Process.Kill() })
-	err := r.handshake()
-	if !stop() && err != nil {
-		// The context ended the launch; whatever the child's death
-		// looked like from here, that is the cause. (Had the target
-		// already started, supervise sees the context and kills it.)
-		err = &StepError{Step: "sync", Err: fmt.Errorf("launch interrupted: %w", ctx.Err())}
-	}
-	if err != nil {
-		return Result{}, err
-	}
 	resumeGC()
 	return r.supervise(ctx)
 }
 
 func (r *runner) start() error {
-	if err := r.fault("start"); err != nil {
+	l, err := r.prepare()
+	r.l = l
+	if err != nil {
 		return err
 	}
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("create sync socket: %w", err)
-	}
-	r.parent = os.NewFile(uintptr(fds[0]), "profilec-sync")
-	r.sock = fdRW(fds[0])
-	child := os.NewFile(uintptr(fds[1]), "profilec-sync-child")
-	defer child.Close()
-	mfd, err := unix.MemfdCreate("profilec-exec-word", unix.MFD_CLOEXEC)
-	if err != nil {
-		return fmt.Errorf("create exec word: %w", err)
-	}
-	memfd := os.NewFile(uintptr(mfd), "profilec-exec-word")
-	defer memfd.Close()
-	if err := unix.Ftruncate(mfd, execWordSize); err != nil {
-		return fmt.Errorf("size exec word: %w", err)
-	}
-	if r.word, err = unix.Mmap(mfd, 0, execWordSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED); err != nil {
-		return fmt.Errorf("map exec word: %w", err)
-	}
-
 	ns := r.ns
 	var flags uintptr
 	for _, f := range []struct {
@@ -365,177 +331,121 @@ func (r *runner) start() error {
 			flags |= f.flag
 		}
 	}
-	attr := &syscall.SysProcAttr{
-		Cloneflags: flags,
-		// If the supervisor dies the init stage or target goes with it
-		// (and, as the pid namespace's init, takes the tree along).
-		Pdeathsig: syscall.SIGKILL,
+	if !l.fork {
+		// posix_spawn's way: the child borrows this process's memory
+		// until its execve, with this thread suspended meanwhile; no
+		// page tables are copied.
+		flags |= unix.CLONE_VM | unix.CLONE_VFORK
 	}
-	if ns.User {
-		attr.UidMappings = idMaps(ns.UIDMap, os.Geteuid())
-		attr.GidMappings = idMaps(ns.GIDMap, os.Getegid())
-		// An unprivileged writer of gid_map must first deny setgroups
-		// (user_namespaces(7), CVE-2014-8989).
-		attr.GidMappingsEnableSetgroups = !r.rootless
-	}
+	trap, a1, a2 := uintptr(unix.SYS_CLONE), flags|uintptr(unix.SIGCHLD), uintptr(0)
 	if r.cg != nil && r.cg.CgroupFD() >= 0 {
 		// CLONE_INTO_CGROUP (Linux 5.7): the child is born inside, so
 		// nothing of it is ever charged or limited elsewhere.
-		attr.UseCgroupFD = true
-		attr.CgroupFD = r.cg.CgroupFD()
+		args := &cloneArgs{flags: uint64(flags) | unix.CLONE_INTO_CGROUP, exitSignal: uint64(unix.SIGCHLD), cgroup: uint64(r.cg.CgroupFD())}
+		l.keep = append(l.keep, args)
+		trap, a1, a2 = unix.SYS_CLONE3, uintptr(unsafe.Pointer(args)), unsafe.Sizeof(*args)
 	}
-	path := r.o.InitPath
-	if path == "" {
-		path = "/proc/self/exe"
+	if err := r.fault("start"); err != nil {
+		return err
 	}
-	cmd := &exec.Cmd{
-		Path: path,
-		Args: []string{initArgv0},
-		Env: []string{
-			envInitFD + "=" + strconv.Itoa(initFD),
-			// No asynchronous preemption signal may land on the exec
-			// thread between the filter and execve: its handler's
-			// rt_sigreturn would run under the target's filter.
-			// containermaxprocs/updatemaxprocs=0: with GOMAXPROCS fixed,
-			// the runtime need not read /proc/self/cgroup, mountinfo and
-			// the CPU quota at start-up (Go 1.25+), nor poll them later.
-			"GODEBUG=asyncpreemptoff=1,containermaxprocs=0,updatemaxprocs=0",
-			// One P keeps the init stage's thread count (pids.max counts
-			// threads) and start-up cost low.
-			"GOMAXPROCS=1",
-		},
-		Stdin:       r.o.Stdin,
-		Stdout:      r.o.Stdout,
-		Stderr:      r.o.Stderr,
-		ExtraFiles:  []*os.File{child, memfd},
-		SysProcAttr: attr,
-		WaitDelay:   time.Second,
+	pid, errno := forkChild(l.ops, l.rep, trap, a1, a2)
+	runtime.KeepAlive(l.keep)
+	if errno != 0 {
+		return &StepError{Step: "start", Err: fmt.Errorf("clone: %w", errno)}
 	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start init stage: %w", err)
+	r.pid = pid
+	if l.fork {
+		// The child is waiting for us (opWait) or running its steps.
+		l.started()
+		if ns.User {
+			if err := r.writeIDMaps(); err != nil {
+				return &StepError{Step: "start", Err: err}
+			}
+			if _, err := unix.Write(l.sock, []byte{1}); err != nil {
+				return &StepError{Step: "start", Err: fmt.Errorf("release the child: %w", err)}
+			}
+		}
+		if r.o.Fault == FaultInitKilled {
+			// From outside: as pid 1 of its namespace the child could
+			// not SIGKILL itself.
+			_ = unix.Kill(pid, unix.SIGKILL)
+		}
+		// EOF: the child exec'd (its end is close-on-exec) or died.
+		var b [1]byte
+		for {
+			n, err := unix.Read(l.sock, b[:])
+			if err == unix.EINTR || (err == nil && n > 0) {
+				continue
+			}
+			break
+		}
 	}
-	r.cmd = cmd
+	// The child has exec'd or is gone (vfork returns only then).
+	l.started()
+	if l.rep.errno != 0 {
+		return l.failure()
+	}
+	if how := r.diedBeforeExec(); how != "" {
+		return &StepError{Step: "execve", Err: fmt.Errorf("init stage %s before execve", how)}
+	}
+	return nil
+}
+
+// writeIDMaps writes the child's uid and gid maps (user_namespaces(7)).
+// An unprivileged writer must deny setgroups first (CVE-2014-8989).
+func (r *runner) writeIDMaps() error {
+	proc := "/proc/" + strconv.Itoa(r.pid) + "/"
+	if r.rootless {
+		if err := writeFile(proc+"setgroups", "deny"); err != nil {
+			return err
+		}
+	}
+	if err := writeFile(proc+"uid_map", idMapText(r.ns.UIDMap, os.Geteuid())); err != nil {
+		return err
+	}
+	return writeFile(proc+"gid_map", idMapText(r.ns.GIDMap, os.Getegid()))
+}
+
+func writeFile(path, val string) error {
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	_, err = unix.Write(fd, []byte(val))
+	unix.Close(fd)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	return nil
 }
 
 // lateCgroupNS reports whether the cgroup namespace must wait for the
-// init stage: when the stage joins its cgroup after clone (v1), a
-// namespace made at clone would be rooted at the supervisor's cgroup.
+// child: when it joins its cgroup after clone (v1), a namespace made at
+// clone would be rooted at the supervisor's cgroup.
 func (r *runner) lateCgroupNS() bool {
 	return r.ns.Cgroup && r.cg != nil && r.cg.CgroupFD() < 0
 }
 
-func idMaps(m []plan.IDMap, self int) []syscall.SysProcIDMap {
-	if len(m) == 0 {
-		return []syscall.SysProcIDMap{{ContainerID: 0, HostID: self, Size: 1}}
-	}
-	out := make([]syscall.SysProcIDMap, len(m))
-	for i, x := range m {
-		out[i] = syscall.SysProcIDMap{ContainerID: int(x.ContainerID), HostID: int(x.HostID), Size: int(x.Size)}
-	}
-	return out
-}
-
-// handshake walks the child through the protocol in sync.go.
-func (r *runner) handshake() error {
-	if err := r.fault("sync"); err != nil {
-		return err
-	}
-	env := r.o.Env
-	if env == nil {
-		env = os.Environ()
-	}
-	cfg := initConfig{Protocol: protocolVersion, Plan: r.p, Argv: r.argv, Env: env, SetgroupsDenied: r.ns.User && r.rootless, UnshareCgroupNS: r.lateCgroupNS(), Fault: r.o.Fault}
-	if r.cg != nil {
-		cfg.JoinFiles = r.cg.SelfJoinFiles()
-	}
-	pl := *r.p
-	pl.Namespaces = r.ns
-	if pl.Seccomp != nil {
-		sc := *pl.Seccomp
-		cfg.Filter = encodeFilter(sc.Program)
-		sc.Program = nil
-		pl.Seccomp = &sc
-	}
-	cfg.Plan = &pl
-	if err := writeMsg(r.sock, msgConfig, cfg); err != nil {
-		return stepErr("sync", err)
-	}
-	if err := r.expect(msgReady); err != nil {
-		return err
-	}
-	if r.cg != nil {
-		if err := r.fault("cgroup-pids"); err != nil {
-			return err
-		}
-		if err := r.cg.SetPids(); err != nil {
-			return stepErr("cgroup-pids", err)
-		}
-	}
-	if r.o.Fault == FaultInitKilled {
-		// From outside: as pid 1 of its namespace the stage could not
-		// SIGKILL itself.
-		_ = r.cmd.Process.Signal(syscall.SIGKILL)
-		var ci childInfo
-		_ = unix.Waitid(unix.P_PID, r.cmd.Process.Pid, (*unix.Siginfo)(unsafe.Pointer(&ci)), unix.WEXITED|unix.WNOWAIT, nil)
-	} else if err := writeMsg(r.sock, msgGo, nil); err != nil {
-		return stepErr("sync", err)
-	}
-	t, p, err := readMsg(r.sock)
-	if err == io.EOF {
-		if e := atomic.LoadUint32((*uint32)(unsafe.Pointer(&r.word[0]))); e != 0 {
-			return &StepError{Step: "execve", Err: fmt.Errorf("execute %s: %w", r.argv[0], syscall.Errno(e))}
-		}
-		if how := r.diedBeforeExec(); how != "" {
-			return &StepError{Step: "execve", Err: fmt.Errorf("init stage %s before execve", how)}
-		}
-		return nil // close-on-exec fired: the target runs
-	}
-	return r.childFailure(t, p, err)
-}
-
-func (r *runner) expect(want msgType) error {
-	t, p, err := readMsg(r.sock)
-	if err == nil && t == want {
-		return nil
-	}
-	return r.childFailure(t, p, err)
-}
-
-func (r *runner) childFailure(t msgType, p []byte, err error) error {
-	switch {
-	case err == io.EOF:
-		return &StepError{Step: "sync", Err: fmt.Errorf("init stage exited early: %s", r.reapEarly())}
-	case err != nil:
-		return stepErr("sync", err)
-	case t == msgError:
-		var se stepError
-		if err := json.Unmarshal(p, &se); err != nil {
-			return stepErr("sync", fmt.Errorf("decode error message: %w", err))
-		}
-		return &StepError{Step: se.Step, Err: errors.New(se.Err)}
-	}
-	return stepErr("sync", fmt.Errorf("unexpected %v message", t))
-}
-
-// diedBeforeExec tells an EOF caused by the init stage dying (killed by
-// the OOM killer, a signal, or the filter at execve) from one caused by a
-// successful execve, which closes the socket too. It returns how the
-// stage ended, or "" when the target ran.
+// diedBeforeExec tells a child that ended before its execve (killed by
+// the OOM killer, a signal, or the filter at execve itself) from one that
+// became the target. It returns how the child ended, or "" when the
+// target ran.
 //
 // In the kernel, execve sets the new exe (set_mm_exe_file) before it
-// closes close-on-exec fds, and exit releases the mm before it closes
-// fds. So a readable /proc/PID/exe at EOF means execve happened. An
-// unreadable one means the process is exiting: once it is a zombie its
-// task name is final, and execve renames the task, so a zombie still
-// named profilec-init never exec'd.
+// lets the vfork parent go, and exit releases the mm first. So a readable
+// /proc/PID/exe means execve happened. An unreadable one means the
+// process is exiting: once it is a zombie its task name is final, and
+// execve renames the task, so a zombie still named profilec-init never
+// exec'd.
 func (r *runner) diedBeforeExec() string {
-	pid := r.cmd.Process.Pid
-	if _, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); !errors.Is(err, unix.ENOENT) {
-		// Readable: it exec'd. Unreadable for another reason (a
-		// non-dumpable target we may not inspect): it is alive, so it
-		// exec'd too; never block on a live target here.
-		return ""
+	pid := r.pid
+	if r.l.rep.execed == 1 {
+		if _, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe"); !errors.Is(err, unix.ENOENT) {
+			// Readable: it exec'd. Unreadable for another reason (a
+			// non-dumpable target we may not inspect): it is alive, so
+			// it exec'd too; never block on a live target here.
+			return ""
+		}
 	}
 	var ci childInfo
 	for {
@@ -547,9 +457,11 @@ func (r *runner) diedBeforeExec() string {
 			break
 		}
 	}
-	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-	if err != nil || strings.TrimSpace(string(comm)) != initArgv0 {
-		return ""
+	if r.l.rep.execed == 1 {
+		comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+		if err != nil || strings.TrimSpace(string(comm)) != initComm {
+			return ""
+		}
 	}
 	if ci.Code == cldExited {
 		return fmt.Sprintf("exited with status %d", ci.Status)
@@ -562,39 +474,35 @@ func (r *runner) diedBeforeExec() string {
 	return how
 }
 
-// reapEarly describes how a child that broke off the protocol ended.
-func (r *runner) reapEarly() string {
-	err := r.cmd.Wait()
-	r.cmd = nil
-	if err == nil {
-		return "exit status 0"
+// reap waits for the child, once.
+func (r *runner) reap() {
+	if r.pid == 0 {
+		return
 	}
-	return err.Error()
+	var ws unix.WaitStatus
+	for {
+		if _, err := unix.Wait4(r.pid, &ws, 0, nil); err != unix.EINTR {
+			break
+		}
+	}
+	r.pid = 0
 }
 
 // abort undoes a failed launch: the child dies (taking its pid namespace
 // with it), the cgroup is emptied and removed.
 func (r *runner) abort() {
-	if r.cmd != nil {
-		_ = r.cmd.Process.Kill()
-		_ = r.cmd.Wait()
+	if r.pid != 0 {
+		_ = unix.Kill(r.pid, unix.SIGKILL)
+		r.reap()
 	}
 	if r.cg != nil {
 		_ = r.cg.Kill()
 		_ = r.cg.Destroy()
 	}
-	if r.parent != nil {
-		_ = r.parent.Close()
+	if r.l != nil {
+		r.l.finish()
 	}
 	r.kmsg.close()
-	r.unmapWord()
-}
-
-func (r *runner) unmapWord() {
-	if r.word != nil {
-		_ = unix.Munmap(r.word)
-		r.word = nil
-	}
 }
 
 // childInfo is siginfo_t as waitid fills it for SIGCHLD (the
@@ -620,10 +528,7 @@ type exitInfo struct {
 }
 
 func (r *runner) supervise(ctx context.Context) (Result, error) {
-	pid := r.cmd.Process.Pid
-	_ = r.parent.Close()
-	r.parent = nil
-	r.unmapWord()
+	pid := r.pid
 	var res Result
 	if r.cg != nil {
 		res.Skipped = r.cg.Skipped()
@@ -724,8 +629,8 @@ wait:
 		res.Report += cause
 	}
 	r.killTree(pid)
-	_ = r.cmd.Wait()
-	r.cmd = nil
+	r.reap()
+	r.l.finish()
 	if r.cg != nil {
 		if r.o.Stats {
 			st, _ := r.cg.Stats()

@@ -4,14 +4,12 @@ import (
 	"os"
 	"testing"
 
-	"github.com/profilec/profilec/enforcer"
 	"github.com/profilec/profilec/recorder"
 )
 
 func TestMain(m *testing.M) {
 	// The test binary doubles as both init stages, as profilec's main does.
 	recorder.Main()
-	enforcer.Main()
 	if os.Getenv(noNotifEnv) != "" {
 		// Run under a filter by TestNoUserNotification.
 		os.Exit(noNotifChild())

@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -79,7 +77,6 @@ the cause and exits with status 3.`,
 				Stdout:         a.stdout,
 				Stderr:         a.stderr,
 				ForwardSignals: true,
-				InitPath:       siblingInit(),
 			})
 			if err != nil {
 				// The target never ran: the step and its cause are the message.
@@ -104,21 +101,4 @@ the cause and exits with status 3.`,
 	cmd.Flags().BoolVar(&stats, "stats", false, "print peak memory, CPU time and peak pids from the cgroup to stderr")
 	policy.add(cmd, &o)
 	return cmd
-}
-
-// siblingInit returns the profilec-init binary installed next to this
-// executable, when there is one: it starts in a fraction of the time the
-// whole CLI takes, and the init stage's start-up is on every launch's
-// critical path. Without it the enforcer re-executes this binary.
-func siblingInit() string {
-	self, err := os.Executable()
-	if err != nil {
-		return ""
-	}
-	p := filepath.Join(filepath.Dir(self), "profilec-init")
-	st, err := os.Stat(p)
-	if err != nil || !st.Mode().IsRegular() || st.Mode().Perm()&0o111 == 0 {
-		return ""
-	}
-	return p
 }

@@ -14,7 +14,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/profilec/profilec/enforcer"
 	"github.com/profilec/profilec/recorder"
 	// Imported for its init: `exec PLAN.json` moves to the lean
 	// profilec-init beside this binary before the rest of the CLI's
@@ -23,9 +22,8 @@ import (
 )
 
 func main() {
-	// The enforcer re-executes this binary as the init stage of a confined
+	// The recorder re-executes this binary as the init stage of a recorded
 	// process; that stage must start before anything else runs.
-	enforcer.Main()
 	recorder.Main()
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGPIPE)

@@ -10,17 +10,14 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/profilec/profilec/enforcer"
 	"github.com/profilec/profilec/recorder"
 )
 
 func TestMain(m *testing.M) {
-	// exec re-executes this test binary as its init stage.
-	enforcer.Main()
+	// record re-executes this test binary as its init stage.
 	recorder.Main()
 	testscript.Main(m, map[string]func(){
 		"profilec": func() {
-			enforcer.Main()
 			recorder.Main()
 			os.Exit(exitCode(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
 		},

@@ -21,14 +21,13 @@ import (
 )
 
 func main() {
-	enforcer.Main()
 	if len(os.Args) > 4 && os.Args[1] == handoff.Arg {
 		os.Exit(fromCLI(os.Args[2], os.Args[3], os.Args[4:]))
 	}
 	if len(os.Args) > 1 && os.Args[1] == "exec" {
 		os.Exit(lean(os.Args[2:], os.Stdout, os.Stderr))
 	}
-	fmt.Fprintln(os.Stderr, "profilec-init: the init stage of profilec exec, started by profilec; not for running by hand\n"+
+	fmt.Fprintln(os.Stderr, "profilec-init: the lean launcher of compiled plans that profilec exec hands PLAN.json launches to\n"+
 		"usage: profilec-init exec [--timeout D] [--stats] PLAN.json -- CMD [ARG...]")
 	os.Exit(2)
 }
@@ -54,10 +53,9 @@ func lean(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "profilec-init: %v\n", err)
 		return 2
 	}
-	self, _ := os.Executable()
 	res, err := enforcer.Run(context.Background(), p, rest[2:], enforcer.Options{
 		Timeout: *timeout, Stats: *stats, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr,
-		ForwardSignals: true, InitPath: self,
+		ForwardSignals: true,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "profilec-init: %v\n", err)
@@ -112,10 +110,9 @@ func fromCLI(cli, argv0 string, args []string) int {
 	// As the CLI's main: a broken stdout or stderr pipe ends the run.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGPIPE)
 	defer stop()
-	self, _ := os.Executable()
 	res, err := enforcer.Run(ctx, p, argv, enforcer.Options{
 		Timeout: timeout, Stats: stats, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		ForwardSignals: true, InitPath: self,
+		ForwardSignals: true,
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "profilec: %v\n", err)

@@ -1,0 +1,494 @@
+package enforcer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/profilec/profilec/compiler/plan"
+)
+
+// initComm is the child's task name until its execve, which replaces it
+// with the target's: a zombie that still bears this one died before its
+// execve (see runner.diedBeforeExec).
+const initComm = "profilec-init"
+
+var errInjected = errors.New("injected fault")
+
+// launch is one prepared child: its ops, the memory they point into, and
+// the supervisor's ends of its plumbing.
+type launch struct {
+	ops  []childOp
+	keep []any // everything ops point at, alive until the clone is done
+	page []byte
+	rep  *childReport
+
+	// fork: clone without CLONE_VM|CLONE_VFORK, because the supervisor
+	// must act while the child waits (user namespace id maps; the
+	// init-killed fault). sock is then the supervisor's end of the
+	// socketpair the child waits on and whose close-on-exec EOF says
+	// the child exec'd or died.
+	fork       bool
+	sock, peer int
+	// stdio are the target's 0, 1, 2 as the supervisor's fds (≥ 3,
+	// close-on-exec), closed once the child is started.
+	stdio   [3]int
+	cleanup []func()
+	// copiers move data between pipes and non-file Options.Stdout,
+	// Stderr (waited for) and Stdin (not waited for).
+	copiers  sync.WaitGroup
+	pipeEnds []*os.File
+}
+
+func stepIndex(name string) uint8 {
+	for i, s := range Steps {
+		if s == name {
+			return uint8(i)
+		}
+	}
+	panic("enforcer: unknown step " + name)
+}
+
+func (l *launch) cstr(s string) uintptr {
+	b := make([]byte, len(s)+1)
+	copy(b, s)
+	l.keep = append(l.keep, b)
+	return uintptr(unsafe.Pointer(&b[0]))
+}
+
+func (l *launch) add(op childOp) { l.ops = append(l.ops, op) }
+
+func (l *launch) sys(step, what string, nr uintptr, args ...uintptr) {
+	op := childOp{kind: opSys, step: stepIndex(step), nr: nr, what: what}
+	copy(op.a[:], args)
+	l.add(op)
+}
+
+func (l *launch) sysOK(step, what string, ok syscall.Errno, nr uintptr, args ...uintptr) {
+	l.sys(step, what, nr, args...)
+	l.ops[len(l.ops)-1].ok = uintptr(ok)
+}
+
+// begin opens step: with Options.Fault naming it, the child fails here.
+func (r *runner) begin(l *launch, step string) {
+	if r.o.Fault == step {
+		l.add(childOp{kind: opFault, step: stepIndex(step), what: "injected fault"})
+	}
+}
+
+// lastCap is /proc/sys/kernel/cap_last_cap, read once.
+var lastCap = sync.OnceValue(func() int {
+	b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
+	if err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			return n
+		}
+	}
+	return unix.CAP_LAST_CAP
+})
+
+const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// prepare lays out everything the child will do, in the order of
+// ORDER.md, as ops over memory the supervisor owns.
+func (r *runner) prepare() (*launch, error) {
+	p, ns := r.p, r.ns
+	l := &launch{sock: -1, peer: -1, stdio: [3]int{-1, -1, -1}}
+	l.fork = ns.User || r.o.Fault == FaultInitKilled || !canVfork
+	page, err := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_ANONYMOUS)
+	if err != nil {
+		return l, &StepError{Step: "start", Err: fmt.Errorf("map the report page: %w", err)}
+	}
+	l.page = page
+	l.rep = (*childReport)(unsafe.Pointer(&page[0]))
+
+	// Seccomp first, as the supervisor's own step: the child only loads it.
+	var fprog *unix.SockFprog
+	var sflags uintptr
+	if p.Seccomp != nil {
+		if r.o.Fault == "seccomp-prepare" {
+			return l, &StepError{Step: "seccomp-prepare", Err: errInjected}
+		}
+		if sflags, err = seccompFlags(p.Seccomp.Flags); err != nil {
+			return l, &StepError{Step: "seccomp-prepare", Err: err}
+		}
+		prog := make([]unix.SockFilter, len(p.Seccomp.Program))
+		for i, in := range p.Seccomp.Program {
+			prog[i] = unix.SockFilter{Code: in.Code, Jt: in.Jt, Jf: in.Jf, K: in.K}
+		}
+		if len(prog) == 0 || len(prog) > 4096 {
+			return l, &StepError{Step: "seccomp-prepare", Err: fmt.Errorf("program of %d instructions (want 1..4096)", len(prog))}
+		}
+		fprog = &unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
+		l.keep = append(l.keep, prog, fprog)
+	}
+
+	// start: the child's name, stdio, and (fork) the go-ahead.
+	r.begin(l, "start")
+	l.sys("start", "set the task name", unix.SYS_PRCTL, unix.PR_SET_NAME, l.cstr(initComm))
+	if err := r.stdio(l); err != nil {
+		return l, &StepError{Step: "start", Err: err}
+	}
+	for i, fd := range l.stdio {
+		l.sys("start", fmt.Sprintf("set up fd %d", i), unix.SYS_DUP3, uintptr(fd), uintptr(i), 0)
+	}
+	if l.fork {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return l, &StepError{Step: "start", Err: fmt.Errorf("create sync socket: %w", err)}
+		}
+		l.sock, l.peer = fds[0], fds[1]
+		if ns.User {
+			l.add(childOp{kind: opWait, step: stepIndex("start"), a: [6]uintptr{uintptr(l.peer)}, what: "wait for the id maps"})
+		}
+	}
+
+	r.begin(l, "cgroup-join")
+	if r.cg != nil {
+		// First of all: everything after this, and the target, runs in
+		// the cgroup. v1 only (v2 clones into it).
+		zero := l.cstr("0")
+		for _, f := range r.cg.SelfJoinFiles() {
+			l.add(childOp{kind: opWrite, step: stepIndex("cgroup-join"), a: [6]uintptr{l.cstr(f), zero, 1}, what: "join cgroup: write " + f})
+		}
+	}
+	r.begin(l, "cgroupns")
+	if r.lateCgroupNS() {
+		l.sys("cgroupns", "unshare cgroup namespace", unix.SYS_UNSHARE, unix.CLONE_NEWCGROUP)
+	}
+	r.begin(l, "hostname")
+	if ns.UTS && ns.Hostname != "" {
+		l.sys("hostname", "set hostname", unix.SYS_SETHOSTNAME, l.cstr(ns.Hostname), uintptr(len(ns.Hostname)))
+	}
+	r.begin(l, "mount-private")
+	if ns.Mount {
+		l.sys("mount-private", "make / rprivate", unix.SYS_MOUNT, 0, l.cstr("/"), 0, unix.MS_REC|unix.MS_PRIVATE, 0)
+	}
+	r.begin(l, "mount-proc")
+	if ns.Mount && ns.PID {
+		l.sys("mount-proc", "mount /proc", unix.SYS_MOUNT, l.cstr("proc"), l.cstr("/proc"), l.cstr("proc"), unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, 0)
+	}
+	r.begin(l, "rlimits")
+	for _, rl := range p.Rlimits {
+		res, err := rlimitResource(rl.Name)
+		if err != nil {
+			return l, &StepError{Step: "rlimits", Err: err}
+		}
+		lim := &unix.Rlimit{Cur: rl.Soft, Max: rl.Hard}
+		l.keep = append(l.keep, lim)
+		l.sys("rlimits", "set rlimit "+rl.Name, unix.SYS_PRLIMIT64, 0, uintptr(res), uintptr(unsafe.Pointer(lim)), 0)
+	}
+
+	c := p.Capabilities
+	bnd, err := capMask(c.Bounding)
+	if err != nil {
+		return l, &StepError{Step: "capabilities-bounding", Err: err}
+	}
+	eff, err1 := capMask(c.Effective)
+	perm, err2 := capMask(c.Permitted)
+	inh, err3 := capMask(c.Inheritable)
+	amb, err4 := capMask(c.Ambient)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		return l, &StepError{Step: "capabilities", Err: err}
+	}
+	last := lastCap()
+	r.begin(l, "capabilities-bounding")
+	for n := 0; n <= last; n++ {
+		if bnd&(1<<n) == 0 {
+			l.sysOK("capabilities-bounding", fmt.Sprintf("drop capability %d from bounding set", n), unix.EINVAL, unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(n))
+		}
+	}
+	r.begin(l, "keepcaps")
+	l.sys("keepcaps", "set keepcaps", unix.SYS_PRCTL, unix.PR_SET_KEEPCAPS, 1)
+	r.begin(l, "groups")
+	r.begin(l, "gid")
+	r.begin(l, "uid")
+	if u := p.User; u != nil {
+		// Raw calls: the child is the only thread, and these are the
+		// credentials execve passes on.
+		if ns.User && r.rootless && len(u.Groups) > 0 {
+			return l, &StepError{Step: "groups", Err: errors.New("set groups: denied in a user namespace created without privilege")}
+		}
+		if !(ns.User && r.rootless) {
+			gs := append([]uint32{0}, u.Groups...)[1:]
+			var ptr uintptr
+			if len(gs) > 0 {
+				ptr = uintptr(unsafe.Pointer(&gs[0]))
+			}
+			l.keep = append(l.keep, gs)
+			l.sys("groups", "set groups", unix.SYS_SETGROUPS, uintptr(len(gs)), ptr)
+		}
+		l.sys("gid", fmt.Sprintf("set gid %d", u.GID), unix.SYS_SETRESGID, uintptr(u.GID), uintptr(u.GID), uintptr(u.GID))
+		l.sys("uid", fmt.Sprintf("set uid %d", u.UID), unix.SYS_SETRESUID, uintptr(u.UID), uintptr(u.UID), uintptr(u.UID))
+	}
+	// After the credentials, which clear it (commit_creds): if the
+	// supervisor dies, so do the child and the target (and, as the pid
+	// namespace's init, the whole tree).
+	l.sys("start", "set the parent-death signal", unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL))
+
+	// Installing a filter without no_new_privs needs CAP_SYS_ADMIN
+	// (seccomp(2)); keep it in the effective set until execve recomputes
+	// the sets from bounding, inheritable and ambient (capabilities(7)).
+	extra := uint64(0)
+	if p.Seccomp != nil && !p.NoNewPrivileges {
+		extra = 1 << unix.CAP_SYS_ADMIN
+	}
+	r.begin(l, "capabilities")
+	hdr := &unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	data := new([2]unix.CapUserData)
+	e, pm := eff|extra, perm|eff|extra
+	data[0] = unix.CapUserData{Effective: uint32(e), Permitted: uint32(pm), Inheritable: uint32(inh)}
+	data[1] = unix.CapUserData{Effective: uint32(e >> 32), Permitted: uint32(pm >> 32), Inheritable: uint32(inh >> 32)}
+	l.keep = append(l.keep, hdr, data)
+	l.sys("capabilities", "set capabilities", unix.SYS_CAPSET, uintptr(unsafe.Pointer(hdr)), uintptr(unsafe.Pointer(&data[0])))
+	r.begin(l, "ambient")
+	l.sysOK("ambient", "clear ambient capabilities", unix.EINVAL, unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL)
+	for n := 0; n <= last; n++ {
+		if amb&(1<<n) != 0 {
+			l.sys("ambient", fmt.Sprintf("raise ambient capability %d", n), unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n))
+		}
+	}
+	r.begin(l, "no-new-privs")
+	if p.NoNewPrivileges {
+		l.sys("no-new-privs", "set no_new_privs", unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1)
+	}
+
+	r.begin(l, "resolve")
+	env := r.o.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	if err := r.resolveOp(l, env); err != nil {
+		return l, &StepError{Step: "resolve", Err: err}
+	}
+	if r.o.Fault == FaultInitKilled {
+		// Held here, ready but short of the filter, until the
+		// supervisor kills it.
+		l.add(childOp{kind: opWait, step: stepIndex("seccomp"), a: [6]uintptr{uintptr(l.peer)}, what: "wait"})
+	}
+	r.begin(l, "seccomp")
+	if fprog != nil {
+		// The last step but execve: the filter sees nothing else of ours.
+		l.sys("seccomp", "install seccomp filter", unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, sflags, uintptr(unsafe.Pointer(fprog)))
+	}
+	r.begin(l, "execve")
+	argv, err := syscall.SlicePtrFromStrings(r.argv)
+	if err != nil {
+		return l, &StepError{Step: "validate", Err: err}
+	}
+	envp, err := syscall.SlicePtrFromStrings(env)
+	if err != nil {
+		return l, &StepError{Step: "resolve", Err: fmt.Errorf("environment: %w", err)}
+	}
+	l.keep = append(l.keep, argv, envp)
+	l.add(childOp{kind: opExec, step: stepIndex("execve"), a: [6]uintptr{0, uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envp[0]))}, what: "execute " + r.argv[0]})
+	return l, nil
+}
+
+// resolveOp looks the command up as execvp(3) would for the target:
+// against the target's PATH, checked in the child with the target's
+// credentials (faccessat uses the real ids, already switched).
+func (r *runner) resolveOp(l *launch, env []string) error {
+	name := r.argv[0]
+	var cands []string
+	exact := uintptr(0)
+	what := "resolve executable " + name
+	bare := false
+	if strings.Contains(name, "/") {
+		cands, exact = []string{name}, 1
+	} else {
+		path := defaultPath
+		for _, kv := range env {
+			if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+				path = v
+			}
+		}
+		for _, dir := range strings.Split(path, ":") {
+			if dir == "" {
+				dir = "."
+			}
+			cands = append(cands, dir+"/"+name)
+		}
+		what += ": not found in PATH"
+		bare = true
+	}
+	ptrs := make([]uintptr, len(cands))
+	for i, c := range cands {
+		ptrs[i] = l.cstr(c)
+	}
+	l.add(childOp{kind: opResolve, step: stepIndex("resolve"), ptrs: ptrs, a: [6]uintptr{2: exact}, what: what, bare: bare})
+	return nil
+}
+
+// stdio gives the child its fds 0, 1 and 2: a file as it is, nil as
+// /dev/null, any other reader or writer through a pipe and a copier.
+// Each becomes a close-on-exec fd of 3 or more, so that the child's
+// dup3 onto 0, 1 and 2 can never overwrite one it still needs.
+func (r *runner) stdio(l *launch) error {
+	var in any = r.o.Stdin
+	for i, v := range []any{in, r.o.Stdout, r.o.Stderr} {
+		if i == 2 && v != nil && sameWriter(v, r.o.Stdout) {
+			// One writer for both, as exec.Cmd does: one pipe, one
+			// copier, the target's interleaving kept.
+			fd, err := unix.FcntlInt(uintptr(l.stdio[1]), unix.F_DUPFD_CLOEXEC, 3)
+			if err != nil {
+				return fmt.Errorf("duplicate fd %d: %w", i, err)
+			}
+			l.stdio[i] = fd
+			continue
+		}
+		f, err := l.stdioFile(i, v)
+		if err != nil {
+			return err
+		}
+		fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 3)
+		if err != nil {
+			return fmt.Errorf("duplicate fd %d: %w", i, err)
+		}
+		l.stdio[i] = fd
+	}
+	return nil
+}
+
+// sameWriter reports whether a and b are the same writer; writers of
+// uncomparable types never are.
+func sameWriter(a, b any) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
+}
+
+func (l *launch) stdioFile(i int, v any) (*os.File, error) {
+	if f, ok := v.(*os.File); ok && f != nil {
+		return f, nil
+	}
+	if r, ok := v.(io.Reader); ok && i == 0 {
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			return nil, fmt.Errorf("stdin pipe: %w", err)
+		}
+		l.pipeEnds = append(l.pipeEnds, pr)
+		go func() {
+			_, _ = io.Copy(pw, r)
+			_ = pw.Close()
+		}()
+		// Not waited for: the reader may block forever (a terminal);
+		// closing the pipe ends a copy stuck writing to a gone target.
+		l.cleanup = append(l.cleanup, func() { _ = pw.Close() })
+		return pr, nil
+	}
+	if w, ok := v.(io.Writer); ok && i > 0 {
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			return nil, fmt.Errorf("output pipe: %w", err)
+		}
+		l.pipeEnds = append(l.pipeEnds, pw)
+		l.copiers.Add(1)
+		go func() {
+			defer l.copiers.Done()
+			_, _ = io.Copy(w, pr)
+		}()
+		l.cleanup = append(l.cleanup, func() { _ = pr.Close() })
+		return pw, nil
+	}
+	mode := os.O_WRONLY
+	if i == 0 {
+		mode = os.O_RDONLY
+	}
+	dn, err := os.OpenFile(os.DevNull, mode, 0)
+	if err != nil {
+		return nil, err
+	}
+	l.pipeEnds = append(l.pipeEnds, dn)
+	return dn, nil
+}
+
+// started closes what only the child needed.
+func (l *launch) started() {
+	for i, fd := range l.stdio {
+		if fd >= 0 {
+			_ = unix.Close(fd)
+			l.stdio[i] = -1
+		}
+	}
+	for _, f := range l.pipeEnds {
+		_ = f.Close()
+	}
+	l.pipeEnds = nil
+	if l.peer >= 0 {
+		_ = unix.Close(l.peer)
+		l.peer = -1
+	}
+}
+
+// finish waits (at most a second, like exec.Cmd's WaitDelay) for output
+// copiers and releases the rest.
+func (l *launch) finish() {
+	l.started()
+	done := make(chan struct{})
+	go func() { l.copiers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+	}
+	for _, f := range l.cleanup {
+		f()
+	}
+	l.cleanup = nil
+	if l.sock >= 0 {
+		_ = unix.Close(l.sock)
+		l.sock = -1
+	}
+	if l.page != nil {
+		_ = unix.Munmap(l.page)
+		l.page, l.rep = nil, nil
+	}
+}
+
+// failure turns the report of a child that failed into a StepError.
+func (l *launch) failure() error {
+	i, e := int(l.rep.op)-1, syscall.Errno(l.rep.errno)
+	if i < 0 || i >= len(l.ops) {
+		return &StepError{Step: "start", Err: fmt.Errorf("child failed with %v before its first step", e)}
+	}
+	op := l.ops[i]
+	var err error
+	switch {
+	case e == errnoInjected:
+		err = errInjected
+	case op.bare:
+		err = errors.New(op.what)
+	default:
+		err = fmt.Errorf("%s: %w", op.what, e)
+	}
+	return &StepError{Step: Steps[op.step], Err: err}
+}
+
+// idMapText is the uid_map/gid_map text for m, or for "self as root".
+func idMapText(m []plan.IDMap, self int) string {
+	if len(m) == 0 {
+		return "0 " + strconv.Itoa(self) + " 1\n"
+	}
+	var b strings.Builder
+	for _, x := range m {
+		fmt.Fprintf(&b, "%d %d %d\n", x.ContainerID, x.HostID, x.Size)
+	}
+	return b.String()
+}
+
+// cloneArgs is struct clone_args (clone3(2)), up to the cgroup field.
+type cloneArgs struct {
+	flags, pidfd, childTID, parentTID, exitSignal, stack, stackSize, tls, setTID, setTIDSize, cgroup uint64
+}
