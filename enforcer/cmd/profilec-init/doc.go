@@ -1,2 +1,2 @@
-// Command profilec-init is profilec exec's init stage as a small binary of its own, and a lean `profilec-init exec PLAN.json -- CMD` launcher that skips the full CLI's start-up.
+// Command profilec-init is `profilec exec PLAN.json -- CMD` as a small binary of its own: compiled plans only, no profile loading or policies, so none of the full CLI's start-up.
 package main

@@ -1,4 +1,4 @@
-package main
+package lean
 
 import (
 	"bytes"
@@ -55,6 +55,15 @@ func TestDecodePlanAgreesWithEncodingJSON(t *testing.T) {
 		"two programs":       `{"version":1,"profileDigest":"d","seccomp":{"program":[{"code":1}],"program":[{"code":2}]}}`,
 		"escaped key":        withProgram(`[{"\u0063ode":6}]`),
 		"trailing garbage":   withProgram(`[]`) + `x`,
+		"escaped seccomp":    `{"version":1,"profileDigest":"d","\u0073eccomp":{"program":[{"code":1}]}}`,
+		"two seccomps":       `{"version":1,"profileDigest":"d","seccomp":{"program":[{"code":1}]},"seccomp":{"program":[{"code":2}]}}`,
+		"cased keys":         `{"version":1,"profileDigest":"d","Seccomp":{"PROGRAM":[{"code":3}]}}`,
+		"escaped program":    `{"version":1,"profileDigest":"d","seccomp":{"program":[{"code":1}],"pro\u0067ram":[{"code":2}]}}`,
+		"program in string":  `{"version":1,"profileDigest":"d\"seccomp\":{\"program\":[]}","seccomp":{"program":[{"code":4}]}}`,
+		"program elsewhere":  `{"version":1,"profileDigest":"d","namespaces":{"program":[{"code":1}]},"seccomp":{"program":[{"code":5}]}}`,
+		"program first":      `{"seccomp":{"program":[{"code":6}],"flags":["LOG"]},"version":1,"profileDigest":"d"}`,
+		"broken after":       withProgram(`[{"code":6}]`) + `,`,
+		"broken before":      `{"version":1,"profileDigest":"d",,"seccomp":{"program":[{"code":6}]}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			want, wantErr := stdDecode([]byte(doc))
@@ -78,6 +87,7 @@ func TestDecodePlanAgreesWithEncodingJSON(t *testing.T) {
 func FuzzDecodePlan(f *testing.F) {
 	f.Add(`[{"code":6,"jt":0,"jf":0,"k":2147418112}]`)
 	f.Add(`[{"k":1e3}]`)
+	f.Add(`[{"code":6}]},"seccomp":{"program":[]`)
 	f.Fuzz(func(t *testing.T, prog string) {
 		doc := `{"version":1,"profileDigest":"d","seccomp":{"program":` + prog + `}}`
 		want, wantErr := stdDecode([]byte(doc))

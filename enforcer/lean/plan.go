@@ -1,4 +1,4 @@
-package main
+package lean
 
 import (
 	"bytes"
@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/profilec/profilec/compiler/plan"
+	"github.com/profilec/profilec/enforcer/internal/rawfile"
 )
 
 // readPlan reads a plan file as strictly as the CLI does (unknown fields
@@ -18,7 +18,7 @@ import (
 // form the compiler writes directly and leaves anything else to
 // encoding/json.
 func readPlan(path string) (*plan.Plan, error) {
-	data, err := os.ReadFile(path)
+	data, err := rawfile.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
@@ -52,6 +52,29 @@ type fastSeccomp struct {
 type fastProgram []plan.Instruction
 
 func decodePlan(data []byte) (*plan.Plan, error) {
+	// Even with fastProgram, encoding/json scans the program's bytes
+	// (most of the file) twice before UnmarshalJSON sees them. When the
+	// plan has exactly one program array, where the compiler writes it,
+	// it is cut out and parsed here, and encoding/json decodes the rest.
+	if start, end, ok := programSpan(data); ok {
+		if prog, ok := parseProgram(data[start:end]); ok {
+			rest := make([]byte, 0, len(data)-(end-start)+2)
+			rest = append(append(append(rest, data[:start]...), "[]"...), data[end:]...)
+			p, err := decodeStd(rest)
+			if err != nil {
+				return nil, err
+			}
+			if p.Seccomp == nil {
+				return nil, errors.New("seccomp program outside a seccomp object")
+			}
+			p.Seccomp.Program = prog
+			return p, nil
+		}
+	}
+	return decodeStd(data)
+}
+
+func decodeStd(data []byte) (*plan.Plan, error) {
 	var fp fastPlan
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -195,4 +218,155 @@ func parseProgram(b []byte) (prog []plan.Instruction, ok bool) {
 			return nil, false
 		}
 	}
+}
+
+// programSpan finds the value of the one "program" key of the one
+// top-level "seccomp" object (keys matched without regard to case, as
+// encoding/json matches them) when that value is an array. Anything
+// unusual (an escaped key, a second seccomp or program, broken JSON) is
+// not ok, and the caller leaves the whole document to encoding/json.
+func programSpan(b []byte) (start, end int, ok bool) {
+	s := &jsonScan{b: b}
+	seccomps, programs := 0, 0
+	ok = s.object(func(key []byte) bool {
+		if !bytes.EqualFold(key, []byte("seccomp")) {
+			return s.value()
+		}
+		seccomps++
+		if s.ws(); s.peek() != '{' {
+			return s.value()
+		}
+		return s.object(func(key []byte) bool {
+			if !bytes.EqualFold(key, []byte("program")) {
+				return s.value()
+			}
+			programs++
+			s.ws()
+			start = s.i
+			if s.peek() != '[' || !s.value() {
+				return false
+			}
+			end = s.i
+			return true
+		})
+	})
+	return start, end, ok && seccomps == 1 && programs == 1
+}
+
+// jsonScan finds where JSON values begin and end; it validates only as
+// much as that needs.
+type jsonScan struct {
+	b []byte
+	i int
+}
+
+func (s *jsonScan) ws() {
+	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\n' || s.b[s.i] == '\r') {
+		s.i++
+	}
+}
+
+func (s *jsonScan) peek() byte {
+	if s.i < len(s.b) {
+		return s.b[s.i]
+	}
+	return 0
+}
+
+// str consumes a string and returns its raw contents; plain is false
+// when it has escapes, whose meaning this scanner does not work out.
+func (s *jsonScan) str() (raw []byte, plain, ok bool) {
+	if s.peek() != '"' {
+		return nil, false, false
+	}
+	s.i++
+	start, plain := s.i, true
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case '\\':
+			plain = false
+			s.i += 2
+			continue
+		case '"':
+			s.i++
+			return s.b[start : s.i-1], plain, true
+		}
+		s.i++
+	}
+	return nil, false, false
+}
+
+// object consumes an object, calling member for each key with the
+// scanner before the value, which member must consume.
+func (s *jsonScan) object(member func(key []byte) bool) bool {
+	if s.ws(); s.peek() != '{' {
+		return false
+	}
+	s.i++
+	if s.ws(); s.peek() == '}' {
+		s.i++
+		return true
+	}
+	for {
+		s.ws()
+		key, plain, ok := s.str()
+		if !ok || !plain {
+			return false
+		}
+		if s.ws(); s.peek() != ':' {
+			return false
+		}
+		s.i++
+		if !member(key) {
+			return false
+		}
+		s.ws()
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// value consumes any value.
+func (s *jsonScan) value() bool {
+	s.ws()
+	switch s.peek() {
+	case '"':
+		_, _, ok := s.str()
+		return ok
+	case '{':
+		return s.object(func([]byte) bool { return s.value() })
+	case '[':
+		s.i++
+		if s.ws(); s.peek() == ']' {
+			s.i++
+			return true
+		}
+		for {
+			if !s.value() {
+				return false
+			}
+			s.ws()
+			switch s.peek() {
+			case ',':
+				s.i++
+			case ']':
+				s.i++
+				return true
+			default:
+				return false
+			}
+		}
+	}
+	start := s.i
+	for s.i < len(s.b) && !bytes.ContainsRune([]byte(",}] \t\n\r"), rune(s.b[s.i])) {
+		s.i++
+	}
+	return s.i > start
 }
