@@ -21,6 +21,7 @@ import (
 
 	"github.com/profilec/profilec/compiler/plan"
 	"github.com/profilec/profilec/enforcer/cgroups"
+	"github.com/profilec/profilec/enforcer/internal/rawfile"
 )
 
 // Steps names every step at which a launch can fail, in the order they
@@ -407,16 +408,7 @@ func (r *runner) writeIDMaps() error {
 }
 
 func writeFile(path, val string) error {
-	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
-	}
-	_, err = unix.Write(fd, []byte(val))
-	unix.Close(fd)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return rawfile.WriteFile(path, []byte(val), 0)
 }
 
 // lateCgroupNS reports whether the cgroup namespace must wait for the
@@ -458,7 +450,7 @@ func (r *runner) diedBeforeExec() string {
 		}
 	}
 	if r.l.rep.execed == 1 {
-		comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+		comm, err := rawfile.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
 		if err != nil || strings.TrimSpace(string(comm)) != initComm {
 			return ""
 		}
@@ -563,7 +555,7 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 	if r.cg != nil {
 		// While the target runs, off the launch path: remove what an
 		// earlier, killed supervisor could not.
-		cgroups.Sweep(r.o.CgroupMount)
+		cgroups.SweepParents(r.cg.Parents())
 	}
 	var ei exitInfo
 	var emulated syscall.Signal
@@ -666,7 +658,7 @@ func terminatesByDefault(s syscall.Signal) bool {
 // SigIgn masks of /proc/PID/status. When unsure it says yes, so that
 // profilec never ends a tree that might have handled the signal.
 func handles(pid int, sig syscall.Signal) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	b, err := rawfile.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return true
 	}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/profilec/profilec/compiler/plan"
+	"github.com/profilec/profilec/enforcer/internal/rawfile"
 )
 
 // initComm is the child's task name until its execve, which replaces it
@@ -87,7 +88,7 @@ func (r *runner) begin(l *launch, step string) {
 
 // lastCap is /proc/sys/kernel/cap_last_cap, read once.
 var lastCap = sync.OnceValue(func() int {
-	b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
+	b, err := rawfile.ReadFile("/proc/sys/kernel/cap_last_cap")
 	if err == nil {
 		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
 			return n

@@ -3,6 +3,7 @@ package cgroups
 import (
 	"errors"
 	"fmt"
+	"github.com/profilec/profilec/enforcer/internal/rawfile"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -59,10 +60,12 @@ type Manager interface {
 	// cgroup_threadgroup_rwsem, whose write side waits for an RCU grace
 	// period, which Join (a whole process, cgroup.procs) must take.
 	SelfJoinFiles() []string
-	// SetPids writes the pids limit. It is separate because it must be
-	// applied once the Go init stage has created its threads (pids counts
-	// threads) and before the target runs.
+	// SetPids writes the pids limit; the enforcer reports it as a step of
+	// its own.
 	SetPids() error
+	// Parents are the profilec/ directories this cgroup was made in (v1:
+	// one per hierarchy used), for SweepParents.
+	Parents() []string
 	// Kill SIGKILLs every process in the cgroup and waits until it is empty.
 	Kill() error
 	// NeedsSampling reports whether the kernel keeps no pids peak here, so
@@ -140,22 +143,19 @@ func writeFile(path, val string) error { return writeFileFlags(path, val, 0) }
 // A fake tree (plain directories, in tests) passes O_CREATE because no
 // kernel populates its new directories with interface files.
 func writeFileFlags(path, val string, flag int) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|flag, 0o644)
-	if err != nil {
+	err := rawfile.WriteFile(path, []byte(val), flag)
+	var pe *os.PathError
+	if errors.As(err, &pe) && pe.Op == "open" {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	_, err = f.WriteString(val)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
-		return fmt.Errorf("write %s %q: %w", path, val, err)
+		return fmt.Errorf("write %s %q: %w", path, val, pe.Err)
 	}
 	return nil
 }
 
 func readInt(path string) (int64, error) {
-	b, err := os.ReadFile(path)
+	b, err := rawfile.ReadFile(path)
 	if err != nil {
 		return 0, err
 	}
@@ -169,7 +169,7 @@ func readInt(path string) (int64, error) {
 // readKey returns the value of "key N" in a flat-keyed file such as
 // memory.events, cpu.stat or memory.oom_control.
 func readKey(path, key string) (int64, error) {
-	b, err := os.ReadFile(path)
+	b, err := rawfile.ReadFile(path)
 	if err != nil {
 		return 0, err
 	}
@@ -183,7 +183,7 @@ func readKey(path, key string) (int64, error) {
 }
 
 func readPids(dir string) ([]int, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	b, err := rawfile.ReadFile(filepath.Join(dir, "cgroup.procs"))
 	if err != nil {
 		return nil, err
 	}

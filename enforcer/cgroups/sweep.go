@@ -32,6 +32,14 @@ func Sweep(mount string) []string {
 			parents = append(parents, filepath.Join(mount, r.Name(), Parent))
 		}
 	}
+	return SweepParents(parents)
+}
+
+// SweepParents is Sweep of the given profilec/ directories only: a launch
+// sweeps the hierarchies it used, a few directory reads instead of one per
+// hierarchy on the machine, and leftovers elsewhere go with the next
+// launch that uses those.
+func SweepParents(parents []string) []string {
 	var removed []string
 	for _, parent := range parents {
 		ents, err := os.ReadDir(parent)

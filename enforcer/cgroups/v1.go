@@ -3,6 +3,7 @@ package cgroups
 import (
 	"errors"
 	"fmt"
+	"github.com/profilec/profilec/enforcer/internal/rawfile"
 	"math"
 	"os"
 	"path/filepath"
@@ -242,6 +243,14 @@ func (m *v1) Path() string {
 func (m *v1) Skipped() []string { return m.skipped }
 func (m *v1) CgroupFD() int     { return -1 }
 
+func (m *v1) Parents() []string {
+	ps := make([]string, 0, len(m.order))
+	for _, c := range m.order {
+		ps = append(ps, filepath.Dir(m.dirs[c]))
+	}
+	return ps
+}
+
 func (m *v1) Join(pid int) error {
 	s := strconv.Itoa(pid)
 	for _, c := range m.order {
@@ -281,7 +290,7 @@ func (m *v1) Kill() error {
 		if err := writeFile(filepath.Join(dir, "freezer.state"), "FROZEN"); err == nil {
 			deadline := time.Now().Add(2 * time.Second)
 			for time.Now().Before(deadline) {
-				b, err := os.ReadFile(filepath.Join(dir, "freezer.state"))
+				b, err := rawfile.ReadFile(filepath.Join(dir, "freezer.state"))
 				if err != nil || string(b) != "FREEZING\n" {
 					break
 				}

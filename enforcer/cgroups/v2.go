@@ -3,6 +3,7 @@ package cgroups
 import (
 	"errors"
 	"fmt"
+	"github.com/profilec/profilec/enforcer/internal/rawfile"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -95,7 +96,7 @@ func (m *v2) enable(mount, parent string, want []string) (map[string]bool, error
 	if len(want) == 0 {
 		return enabled, nil
 	}
-	b, err := os.ReadFile(filepath.Join(parent, "cgroup.controllers"))
+	b, err := rawfile.ReadFile(filepath.Join(parent, "cgroup.controllers"))
 	if err != nil {
 		return nil, fmt.Errorf("read cgroup controllers: %w", err)
 	}
@@ -103,7 +104,7 @@ func (m *v2) enable(mount, parent string, want []string) (map[string]bool, error
 	for _, c := range strings.Fields(string(b)) {
 		have[c] = true
 	}
-	sub, _ := os.ReadFile(filepath.Join(parent, "cgroup.subtree_control"))
+	sub, _ := rawfile.ReadFile(filepath.Join(parent, "cgroup.subtree_control"))
 	on := map[string]bool{}
 	for _, c := range strings.Fields(string(sub)) {
 		on[c] = true
@@ -215,6 +216,13 @@ func (m *v2) Version() int      { return 2 }
 func (m *v2) Path() string      { return m.dir }
 func (m *v2) Skipped() []string { return m.skipped }
 func (m *v2) CgroupFD() int     { return m.fd }
+
+func (m *v2) Parents() []string {
+	if m.dir == "" {
+		return nil
+	}
+	return []string{filepath.Dir(m.dir)}
+}
 
 func (m *v2) Join(pid int) error {
 	if m.dir == "" {
