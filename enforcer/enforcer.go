@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -60,7 +59,8 @@ type Options struct {
 	Env []string
 	// ForwardSignals relays SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
 	// SIGUSR2 and SIGWINCH sent to this process on to the target. It
-	// changes process-wide signal handling, so only the CLI sets it.
+	// changes process-wide signal handling for good (see signals.go), so
+	// only the CLI sets it.
 	ForwardSignals bool
 	// CgroupMount overrides where cgroupfs is mounted (tests).
 	CgroupMount string
@@ -257,6 +257,18 @@ func (r *runner) validate() error {
 }
 
 func (r *runner) run(ctx context.Context) (Result, error) {
+	var sigsReady <-chan struct{}
+	if r.o.ForwardSignals {
+		// Catch the signals before the target exists: a signal that
+		// arrives between the target's start and the supervision loop
+		// would otherwise be lost. They queue on r.sigs and are
+		// forwarded once the target runs. The registration proceeds
+		// while the launch is prepared; clone waits for it.
+		sigsReady = startForwarding()
+		var unsubscribe func()
+		r.sigs, unsubscribe = subscribe()
+		defer unsubscribe()
+	}
 	if err := r.validate(); err != nil {
 		return Result{}, stepErr("validate", err)
 	}
@@ -287,14 +299,8 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 			return Result{}, stepErr("cgroup-pids", err)
 		}
 	}
-	if r.o.ForwardSignals {
-		// Catch the signals before the target exists: a signal that
-		// arrives between the target's start and the supervision loop
-		// would otherwise be ignored by the Go runtime and lost. They
-		// queue here and are forwarded once the target runs.
-		r.sigs = make(chan os.Signal, 16)
-		signal.Notify(r.sigs, ForwardedSignals...)
-		defer signal.Stop(r.sigs)
+	if sigsReady != nil {
+		<-sigsReady
 	}
 	if r.p.Seccomp != nil {
 		r.kmsg = openKmsg()

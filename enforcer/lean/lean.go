@@ -10,9 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/profilec/profilec/compiler/plan"
@@ -76,10 +74,9 @@ func FromCLI(args []string) (code int, ok bool) {
 }
 
 func launch(prefix string, p *plan.Plan, argv []string, timeout time.Duration, stats bool, stdout, stderr io.Writer) int {
-	// As the CLI's main: a broken stdout or stderr pipe ends the run.
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGPIPE)
-	defer stop()
-	res, err := enforcer.Run(ctx, p, argv, enforcer.Options{
+	// ForwardSignals also keeps SIGPIPE from killing this process before
+	// it reports, as the CLI's main does.
+	res, err := enforcer.Run(context.Background(), p, argv, enforcer.Options{
 		Timeout: timeout, Stats: stats, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr,
 		ForwardSignals: true,
 	})
