@@ -52,6 +52,9 @@ type fastSeccomp struct {
 type fastProgram []plan.Instruction
 
 func decodePlan(data []byte) (*plan.Plan, error) {
+	if p, ok := fastDecode(data); ok {
+		return p, nil
+	}
 	// Even with fastProgram, encoding/json scans the program's bytes
 	// (most of the file) twice before UnmarshalJSON sees them. When the
 	// plan has exactly one program array, where the compiler writes it,
