@@ -361,9 +361,9 @@ func (r *runner) start() error {
 		return &StepError{Step: "start", Err: fmt.Errorf("clone: %w", errno)}
 	}
 	r.pid = pid
+	l.started()
 	if l.fork {
 		// The child is waiting for us (opWait) or running its steps.
-		l.started()
 		if ns.User {
 			if err := r.writeIDMaps(); err != nil {
 				return &StepError{Step: "start", Err: err}
@@ -377,18 +377,16 @@ func (r *runner) start() error {
 			// not SIGKILL itself.
 			_ = unix.Kill(pid, unix.SIGKILL)
 		}
-		// EOF: the child exec'd (its end is close-on-exec) or died.
-		var b [1]byte
-		for {
-			n, err := unix.Read(l.sock, b[:])
-			if err == unix.EINTR || (err == nil && n > 0) {
-				continue
-			}
-			break
-		}
 	}
-	// The child has exec'd or is gone (vfork returns only then).
-	l.started()
+	// EOF: the child exec'd (its end is close-on-exec) or died.
+	var b [1]byte
+	for {
+		n, err := unix.Read(l.sock, b[:])
+		if err == unix.EINTR || (err == nil && n > 0) {
+			continue
+		}
+		break
+	}
 	if l.rep.errno != 0 {
 		return l.failure()
 	}
@@ -429,9 +427,10 @@ func (r *runner) lateCgroupNS() bool {
 // became the target. It returns how the child ended, or "" when the
 // target ran.
 //
-// In the kernel, execve sets the new exe (set_mm_exe_file) before it
-// lets the vfork parent go, and exit releases the mm first. So a readable
-// /proc/PID/exe means execve happened. An unreadable one means the
+// In the kernel, execve switches to the new mm before it closes
+// close-on-exec fds, and exit releases the mm before it closes fds; the
+// caller waited for the socket's EOF. So a readable /proc/PID/exe means
+// execve happened. An unreadable one means the
 // process is exiting: once it is a zombie its task name is final, and
 // execve renames the task, so a zombie still named profilec-init never
 // exec'd.

@@ -35,9 +35,9 @@ type launch struct {
 
 	// fork: clone without CLONE_VM|CLONE_VFORK, because the supervisor
 	// must act while the child waits (user namespace id maps; the
-	// init-killed fault). sock is then the supervisor's end of the
-	// socketpair the child waits on and whose close-on-exec EOF says
-	// the child exec'd or died.
+	// init-killed fault). sock is the supervisor's end of a socketpair
+	// whose close-on-exec EOF says the child exec'd or died; a forked
+	// child also waits on it for the go-ahead.
 	fork       bool
 	sock, peer int
 	// stdio are the target's 0, 1, 2 as the supervisor's fds (≥ 3,
@@ -142,12 +142,16 @@ func (r *runner) prepare() (*launch, error) {
 	for i, fd := range l.stdio {
 		l.sys("start", fmt.Sprintf("set up fd %d", i), unix.SYS_DUP3, uintptr(fd), uintptr(i), 0)
 	}
+	// The child's end is close-on-exec: its EOF says the child exec'd or
+	// died, and comes only after the kernel switched the child's mm (or
+	// dropped it), which diedBeforeExec relies on. A vfork parent wakes
+	// earlier, inside execve or exit.
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return l, &StepError{Step: "start", Err: fmt.Errorf("create sync socket: %w", err)}
+	}
+	l.sock, l.peer = fds[0], fds[1]
 	if l.fork {
-		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			return l, &StepError{Step: "start", Err: fmt.Errorf("create sync socket: %w", err)}
-		}
-		l.sock, l.peer = fds[0], fds[1]
 		if ns.User {
 			l.add(childOp{kind: opWait, step: stepIndex("start"), a: [6]uintptr{uintptr(l.peer)}, what: "wait for the id maps"})
 		}
