@@ -531,19 +531,6 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 		res.Skipped = r.cg.Skipped()
 	}
 
-	exited := make(chan exitInfo, 1)
-	go func() {
-		// WNOWAIT leaves the target a zombie so /proc/PID/syscall can
-		// still be read for a seccomp kill report.
-		var ei exitInfo
-		for {
-			ei.err = unix.Waitid(unix.P_PID, pid, (*unix.Siginfo)(unsafe.Pointer(&ei.info)), unix.WEXITED|unix.WNOWAIT, nil)
-			if ei.err != unix.EINTR {
-				break
-			}
-		}
-		exited <- ei
-	}()
 	sigs := r.sigs // nil without ForwardSignals: never ready
 	var timeout <-chan time.Time
 	if r.o.Timeout > 0 {
@@ -557,43 +544,84 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 		defer t.Stop()
 		tick = t.C
 	}
+
+	// This goroutine waits for the target itself, so its end wakes the
+	// supervisor with no hop between threads; a watcher handles what may
+	// come meanwhile. Under mu, and only until the target is found dead
+	// (it stays a zombie until reaped, so its pid cannot be reused), the
+	// watcher may act on the tree and set the report.
+	var (
+		mu       sync.Mutex
+		finished bool
+		emulated syscall.Signal
+	)
+	act := func(f func()) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !finished {
+			f()
+		}
+	}
+	done := make(chan struct{})
+	cancelled := ctx.Done()
+	if sigs != nil || timeout != nil || tick != nil || cancelled != nil {
+		go func() {
+			for {
+				select {
+				case <-done:
+					return
+				case s := <-sigs:
+					sig := s.(syscall.Signal)
+					act(func() {
+						_ = unix.Kill(pid, sig)
+						if emulated == 0 && r.ns.PID && terminatesByDefault(sig) && !handles(pid, sig) {
+							// The kernel drops a signal to a pid namespace's
+							// init that has no handler for it
+							// (pid_namespaces(7)), so Ctrl-C would do nothing
+							// to `profilec exec -- sleep 100`. Do what the
+							// signal's default action does to any other
+							// process: end it, and say so.
+							emulated = sig
+							res.Report = fmt.Sprintf("%v: the target, pid 1 of its namespace, has no handler for it; profilec ended the process tree as the signal's default action would", sig)
+							r.killTree(pid)
+						}
+					})
+				case <-tick:
+					act(r.cg.Sample)
+				case <-timeout:
+					act(func() {
+						res.TimedOut = true
+						res.Report = fmt.Sprintf("timed out after %v: killed the process tree", r.o.Timeout)
+						r.killTree(pid)
+					})
+				case <-cancelled:
+					act(func() {
+						res.Report = "cancelled: " + ctx.Err().Error() + ": killed the process tree"
+						r.killTree(pid)
+					})
+					cancelled = nil
+				}
+			}
+		}()
+	}
 	if r.cg != nil {
 		// While the target runs, off the launch path: remove what an
 		// earlier, killed supervisor could not.
 		cgroups.SweepParents(r.cg.Parents())
 	}
+	// WNOWAIT leaves the target a zombie so /proc/PID/syscall can still
+	// be read for a seccomp kill report.
 	var ei exitInfo
-	var emulated syscall.Signal
-wait:
 	for {
-		select {
-		case ei = <-exited:
-			break wait
-		case s := <-sigs:
-			sig := s.(syscall.Signal)
-			_ = unix.Kill(pid, sig)
-			if emulated == 0 && r.ns.PID && terminatesByDefault(sig) && !handles(pid, sig) {
-				// The kernel drops a signal to a pid namespace's init that
-				// has no handler for it (pid_namespaces(7)), so Ctrl-C
-				// would do nothing to `profilec exec -- sleep 100`. Do
-				// what the signal's default action does to any other
-				// process: end it, and say so.
-				emulated = sig
-				res.Report = fmt.Sprintf("%v: the target, pid 1 of its namespace, has no handler for it; profilec ended the process tree as the signal's default action would", sig)
-				r.killTree(pid)
-			}
-		case <-tick:
-			r.cg.Sample()
-		case <-timeout:
-			res.TimedOut = true
-			res.Report = fmt.Sprintf("timed out after %v: killed the process tree", r.o.Timeout)
-			r.killTree(pid)
-		case <-ctx.Done():
-			res.Report = "cancelled: " + ctx.Err().Error() + ": killed the process tree"
-			r.killTree(pid)
-			ctx = context.Background()
+		ei.err = unix.Waitid(unix.P_PID, pid, (*unix.Siginfo)(unsafe.Pointer(&ei.info)), unix.WEXITED|unix.WNOWAIT, nil)
+		if ei.err != unix.EINTR {
+			break
 		}
 	}
+	mu.Lock()
+	finished = true
+	mu.Unlock()
+	close(done)
 
 	var cause string
 	if emulated != 0 && ei.err == nil && ei.info.Code != cldExited && syscall.Signal(ei.info.Status) == unix.SIGKILL {
