@@ -10,11 +10,14 @@ import (
 	"os"
 	"syscall"
 
+	"github.com/profilec/profilec/enforcer"
 	"github.com/profilec/profilec/enforcer/handoff"
 	"github.com/profilec/profilec/enforcer/lean"
 )
 
 func main() {
+	// Both forms below launch with forwarded signals.
+	enforcer.StartSignalForwarding()
 	if len(os.Args) > 4 && os.Args[1] == handoff.Arg {
 		os.Exit(fromCLI(os.Args[2], os.Args[3], os.Args[4:]))
 	}
