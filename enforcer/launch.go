@@ -79,6 +79,15 @@ func (l *launch) sysOK(step, what string, ok syscall.Errno, nr uintptr, args ...
 	l.ops[len(l.ops)-1].ok = uintptr(ok)
 }
 
+// sysN is sys whose description is a format with one %d, filled with n
+// only if the op fails: formatting dozens of them on every launch cost
+// more than the system calls.
+func (l *launch) sysN(step, format string, n int, ok syscall.Errno, nr uintptr, args ...uintptr) {
+	l.sys(step, format, nr, args...)
+	op := &l.ops[len(l.ops)-1]
+	op.ok, op.n, op.hasN = uintptr(ok), n, true
+}
+
 // begin opens step: with Options.Fault naming it, the child fails here.
 func (r *runner) begin(l *launch, step string) {
 	if r.o.Fault == step {
@@ -140,7 +149,7 @@ func (r *runner) prepare() (*launch, error) {
 		return l, &StepError{Step: "start", Err: err}
 	}
 	for i, fd := range l.stdio {
-		l.sys("start", fmt.Sprintf("set up fd %d", i), unix.SYS_DUP3, uintptr(fd), uintptr(i), 0)
+		l.sysN("start", "set up fd %d", i, 0, unix.SYS_DUP3, uintptr(fd), uintptr(i), 0)
 	}
 	// The child's end is close-on-exec: its EOF says the child exec'd or
 	// died, and comes only after the kernel switched the child's mm (or
@@ -209,7 +218,7 @@ func (r *runner) prepare() (*launch, error) {
 	r.begin(l, "capabilities-bounding")
 	for n := 0; n <= last; n++ {
 		if bnd&(1<<n) == 0 {
-			l.sysOK("capabilities-bounding", fmt.Sprintf("drop capability %d from bounding set", n), unix.EINVAL, unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(n))
+			l.sysN("capabilities-bounding", "drop capability %d from bounding set", n, unix.EINVAL, unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(n))
 		}
 	}
 	r.begin(l, "keepcaps")
@@ -232,8 +241,8 @@ func (r *runner) prepare() (*launch, error) {
 			l.keep = append(l.keep, gs)
 			l.sys("groups", "set groups", unix.SYS_SETGROUPS, uintptr(len(gs)), ptr)
 		}
-		l.sys("gid", fmt.Sprintf("set gid %d", u.GID), unix.SYS_SETRESGID, uintptr(u.GID), uintptr(u.GID), uintptr(u.GID))
-		l.sys("uid", fmt.Sprintf("set uid %d", u.UID), unix.SYS_SETRESUID, uintptr(u.UID), uintptr(u.UID), uintptr(u.UID))
+		l.sysN("gid", "set gid %d", int(u.GID), 0, unix.SYS_SETRESGID, uintptr(u.GID), uintptr(u.GID), uintptr(u.GID))
+		l.sysN("uid", "set uid %d", int(u.UID), 0, unix.SYS_SETRESUID, uintptr(u.UID), uintptr(u.UID), uintptr(u.UID))
 	}
 	// After the credentials, which clear it (commit_creds): if the
 	// supervisor dies, so do the child and the target (and, as the pid
@@ -259,7 +268,7 @@ func (r *runner) prepare() (*launch, error) {
 	l.sysOK("ambient", "clear ambient capabilities", unix.EINVAL, unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL)
 	for n := 0; n <= last; n++ {
 		if amb&(1<<n) != 0 {
-			l.sys("ambient", fmt.Sprintf("raise ambient capability %d", n), unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n))
+			l.sysN("ambient", "raise ambient capability %d", n, 0, unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n))
 		}
 	}
 	r.begin(l, "no-new-privs")
@@ -469,14 +478,18 @@ func (l *launch) failure() error {
 		return &StepError{Step: "start", Err: fmt.Errorf("child failed with %v before its first step", e)}
 	}
 	op := l.ops[i]
+	what := op.what
+	if op.hasN {
+		what = fmt.Sprintf(what, op.n)
+	}
 	var err error
 	switch {
 	case e == errnoInjected:
 		err = errInjected
 	case op.bare:
-		err = errors.New(op.what)
+		err = errors.New(what)
 	default:
-		err = fmt.Errorf("%s: %w", op.what, e)
+		err = fmt.Errorf("%s: %w", what, e)
 	}
 	return &StepError{Step: Steps[op.step], Err: err}
 }

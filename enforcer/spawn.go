@@ -66,8 +66,11 @@ type childOp struct {
 	ok uintptr
 	// ptrs are opResolve's candidate paths (NUL-terminated strings).
 	ptrs []uintptr
-	// what the op does, in words, for the supervisor's error message.
+	// what the op does, in words, for the supervisor's error message;
+	// with hasN a format whose %d is n.
 	what string
+	n    int
+	hasN bool
 	// bare: on failure, what is the whole message (no errno appended).
 	bare bool
 }
