@@ -82,8 +82,15 @@ func NewV1(c *plan.Cgroup, o Options) (Manager, error) {
 
 func (m *v1) create(ctrl string) error {
 	root := filepath.Join(m.mount, ctrl)
-	real, err := filepath.EvalSymlinks(root)
-	if err != nil {
+	// Co-mounted controllers are symlinks ("cpu" -> "cpu,cpuacct"); a
+	// plain hierarchy needs no EvalSymlinks (an lstat per path element).
+	real := root
+	if target, err := os.Readlink(root); err == nil {
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(m.mount, target)
+		}
+		real = filepath.Clean(target)
+	} else if !errors.Is(err, unix.EINVAL) {
 		return fmt.Errorf("create cgroup: %s hierarchy: %w", ctrl, errNoController)
 	}
 	// cpu and cpuacct are often co-mounted ("cpu,cpuacct" with symlinks):
@@ -95,11 +102,17 @@ func (m *v1) create(ctrl string) error {
 		}
 	}
 	parent := filepath.Join(real, Parent)
-	if err := unix.Mkdir(parent, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("create cgroup %s: %w", parent, err)
-	}
 	dir := filepath.Join(parent, m.name)
-	if err := unix.Mkdir(dir, 0o755); err != nil {
+	err := unix.Mkdir(dir, 0o755)
+	if err == unix.ENOENT {
+		// The first launch on this hierarchy (or a missing hierarchy,
+		// which the parent's mkdir then reports).
+		if err := unix.Mkdir(parent, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("create cgroup %s: %w", parent, err)
+		}
+		err = unix.Mkdir(dir, 0o755)
+	}
+	if err != nil {
 		return fmt.Errorf("create cgroup %s: %w", dir, err)
 	}
 	m.dirs[ctrl] = dir

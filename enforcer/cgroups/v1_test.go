@@ -1,11 +1,13 @@
 package cgroups
 
 import (
+	"errors"
 	"fmt"
 	"golang.org/x/sys/unix"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -222,5 +224,47 @@ func TestV1IOLimits(t *testing.T) {
 	}
 	if err := m.Destroy(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Co-mounted controllers appear as symlinks to one hierarchy ("cpu" ->
+// "cpu,cpuacct"): one directory serves both. A plain directory is its own
+// hierarchy, and a missing one is a missing controller.
+func TestV1CreateResolvesCoMountedHierarchies(t *testing.T) {
+	mount := t.TempDir()
+	for _, d := range []string{"cpu,cpuacct", "pids"} {
+		if err := os.Mkdir(filepath.Join(mount, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, l := range []string{"cpu", "cpuacct"} {
+		if err := os.Symlink("cpu,cpuacct", filepath.Join(mount, l)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := &v1{mount: mount, name: "run", dirs: map[string]string{}}
+	for _, c := range []string{"cpu", "cpuacct", "pids"} {
+		if err := m.create(c); err != nil {
+			t.Fatalf("create %s: %v", c, err)
+		}
+	}
+	want := map[string]string{
+		"cpu":     filepath.Join(mount, "cpu,cpuacct", Parent, "run"),
+		"cpuacct": filepath.Join(mount, "cpu,cpuacct", Parent, "run"),
+		"pids":    filepath.Join(mount, "pids", Parent, "run"),
+	}
+	for c, d := range want {
+		if m.dirs[c] != d {
+			t.Errorf("%s: dir %q, want %q", c, m.dirs[c], d)
+		}
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			t.Errorf("%s: %v", d, err)
+		}
+	}
+	if !slices.Equal(m.order, []string{"cpu", "pids"}) {
+		t.Errorf("order %q: the shared directory must be created (and removed) once", m.order)
+	}
+	if err := m.create("memory"); !errors.Is(err, errNoController) {
+		t.Errorf("missing hierarchy: %v, want errNoController", err)
 	}
 }
