@@ -2,6 +2,7 @@ package enforcer
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -117,4 +118,28 @@ func TestHandles(t *testing.T) {
 			t.Errorf("terminatesByDefault(%v) != %v", s, want)
 		}
 	}
+}
+
+// waitExit learns how a child ended and leaves it a zombie, through a
+// pidfd and through the blocking fallback alike.
+func TestWaitExitLeavesAZombie(t *testing.T) {
+	for _, fallback := range []bool{false, true} {
+		noPidfd = fallback
+		cmd := exec.Command("/bin/sh", "-c", "sleep 0.05; exit 3")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		ei := waitExit(cmd.Process.Pid)
+		if ei.err != nil || ei.info.Code != cldExited || ei.info.Status != 3 || int(ei.info.Pid) != cmd.Process.Pid {
+			t.Errorf("fallback %v: %+v", fallback, ei)
+		}
+		// Not reaped: the zombie is still there for the report.
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid)); err != nil {
+			t.Errorf("fallback %v: reaped already: %v", fallback, err)
+		}
+		if err := cmd.Wait(); err == nil || cmd.ProcessState.ExitCode() != 3 {
+			t.Errorf("fallback %v: Wait = %v", fallback, err)
+		}
+	}
+	noPidfd = false
 }
