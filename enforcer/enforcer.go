@@ -159,12 +159,20 @@ type runner struct {
 	o    Options
 	ns   plan.Namespaces
 
-	cg       cgroups.Manager
-	l        *launch
-	pid      int // the child; 0 once reaped
-	rootless bool
-	kmsg     *kmsgTail
-	sigs     chan os.Signal
+	cg cgroups.Manager
+	// cgVersion is the cgroup version (0: no cgroup); makeCgroup runs
+	// concurrently and closes cgDone, with cgErr set, when it is done.
+	cgVersion int
+	cgDone    chan struct{}
+	cgErr     error
+	l         *launch
+	pid       int // the child; 0 once reaped
+	rootless  bool
+	kmsg      *kmsgTail
+	sigs      chan os.Signal
+	// sigsReady closes once the signal registration is done; the clone
+	// waits for it.
+	sigsReady <-chan struct{}
 }
 
 func (r *runner) fault(step string) error {
@@ -263,7 +271,7 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 		// arrives between the target's start and the supervision loop
 		// would otherwise be lost. They queue on r.sigs and are
 		// forwarded once the target runs. The registration proceeds
-		// while the launch is prepared; clone waits for it.
+		// while the launch is prepared; the clone waits for it.
 		sigsReady = startForwarding()
 		var unsubscribe func()
 		r.sigs, unsubscribe = subscribe()
@@ -276,32 +284,21 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 		return Result{}, &StepError{Step: "start", Err: fmt.Errorf("launch interrupted: %w", err)}
 	}
 	if r.p.Cgroup != nil || r.o.Stats {
-		if err := r.fault("cgroup"); err != nil {
-			return Result{}, err
-		}
-		cg, err := cgroups.New(r.p.Cgroup, cgroups.Options{
-			Mount:   r.o.CgroupMount,
-			Name:    fmt.Sprintf("%d-%d-%d", os.Getpid(), time.Now().UnixNano(), runSeq.Add(1)),
-			Stats:   r.o.Stats,
-			Freezer: !r.ns.PID,
-		})
+		v, err := cgroups.Detect(r.o.CgroupMount)
 		if err != nil {
 			return Result{}, stepErr("cgroup", err)
 		}
-		r.cg = cg
-		// Every limit exists before any process of the tree does: the
-		// child is a single thread, so even a small pids.max leaves it
-		// room.
-		if err := r.fault("cgroup-pids"); err != nil {
-			return Result{}, err
-		}
-		if err := cg.SetPids(); err != nil {
-			return Result{}, stepErr("cgroup-pids", err)
-		}
+		r.cgVersion = v
+		// Creating a memory cgroup takes the kernel ~0.2 ms (cgroup v1,
+		// mkdir); it proceeds while the child's ops are laid out, and
+		// prepare waits for it before it writes the join ops.
+		r.cgDone = make(chan struct{})
+		go func() {
+			defer close(r.cgDone)
+			r.cgErr = r.makeCgroup()
+		}()
 	}
-	if sigsReady != nil {
-		<-sigsReady
-	}
+	r.sigsReady = sigsReady
 	if r.p.Seccomp != nil {
 		r.kmsg = openKmsg()
 		defer r.kmsg.close()
@@ -316,6 +313,39 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 	}
 	resumeGC()
 	return r.supervise(ctx)
+}
+
+// makeCgroup creates the run's cgroup with every limit: all of them exist
+// before any process of the tree does. The child is a single thread, so
+// even a small pids.max leaves it room.
+func (r *runner) makeCgroup() error {
+	if err := r.fault("cgroup"); err != nil {
+		return err
+	}
+	cg, err := cgroups.New(r.p.Cgroup, cgroups.Options{
+		Mount:   r.o.CgroupMount,
+		Name:    fmt.Sprintf("%d-%d-%d", os.Getpid(), time.Now().UnixNano(), runSeq.Add(1)),
+		Stats:   r.o.Stats,
+		Freezer: !r.ns.PID,
+	})
+	if err != nil {
+		return stepErr("cgroup", err)
+	}
+	r.cg = cg
+	if err := r.fault("cgroup-pids"); err != nil {
+		return err
+	}
+	return stepErr("cgroup-pids", cg.SetPids())
+}
+
+// waitCgroup waits for makeCgroup, if one was started; r.cg is then set
+// when it made a cgroup, even one whose limits failed.
+func (r *runner) waitCgroup() error {
+	if r.cgDone == nil {
+		return nil
+	}
+	<-r.cgDone
+	return r.cgErr
 }
 
 func (r *runner) start() error {
@@ -354,6 +384,10 @@ func (r *runner) start() error {
 	}
 	if err := r.fault("start"); err != nil {
 		return err
+	}
+	if r.sigsReady != nil {
+		// Forwarding must be in place before the target exists.
+		<-r.sigsReady
 	}
 	pid, errno := forkChild(l.ops, l.rep, trap, a1, a2)
 	runtime.KeepAlive(l.keep)
@@ -419,7 +453,7 @@ func writeFile(path, val string) error {
 // child: when it joins its cgroup after clone (v1), a namespace made at
 // clone would be rooted at the supervisor's cgroup.
 func (r *runner) lateCgroupNS() bool {
-	return r.ns.Cgroup && r.cg != nil && r.cg.CgroupFD() < 0
+	return r.ns.Cgroup && r.cgVersion == 1
 }
 
 // diedBeforeExec tells a child that ended before its execve (killed by
@@ -492,6 +526,7 @@ func (r *runner) abort() {
 		_ = unix.Kill(r.pid, unix.SIGKILL)
 		r.reap()
 	}
+	_ = r.waitCgroup()
 	if r.cg != nil {
 		_ = r.cg.Kill()
 		_ = r.cg.Destroy()

@@ -15,7 +15,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/profilec/profilec/compiler/plan"
-	"github.com/profilec/profilec/enforcer/internal/rawfile"
 )
 
 // initComm is the child's task name until its execve, which replaces it
@@ -95,28 +94,39 @@ func (r *runner) begin(l *launch, step string) {
 	}
 }
 
-// lastCap is /proc/sys/kernel/cap_last_cap, read once.
-var lastCap = sync.OnceValue(func() int {
-	b, err := rawfile.ReadFile("/proc/sys/kernel/cap_last_cap")
-	if err == nil {
-		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-			return n
-		}
-	}
-	return unix.CAP_LAST_CAP
-})
-
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // prepare lays out everything the child will do, in the order of
 // ORDER.md, as ops over memory the supervisor owns.
 func (r *runner) prepare() (*launch, error) {
+	l, joinAt, err := r.prepareOps()
+	// Steps fail in their order: the cgroup's before any of the ops'.
+	if cerr := r.waitCgroup(); cerr != nil {
+		return l, cerr
+	}
+	if err != nil {
+		return l, err
+	}
+	if r.cg != nil {
+		// First of all: everything after this, and the target, runs in
+		// the cgroup. v1 only (v2 clones into it).
+		var join []childOp
+		zero := l.cstr("0")
+		for _, f := range r.cg.SelfJoinFiles() {
+			join = append(join, childOp{kind: opWrite, step: stepIndex("cgroup-join"), a: [6]uintptr{l.cstr(f), zero, 1}, what: "join cgroup: write " + f})
+		}
+		l.ops = append(l.ops[:joinAt], append(join, l.ops[joinAt:]...)...)
+	}
+	return l, nil
+}
+
+func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 	p, ns := r.p, r.ns
-	l := &launch{sock: -1, peer: -1, stdio: [3]int{-1, -1, -1}}
+	l = &launch{sock: -1, peer: -1, stdio: [3]int{-1, -1, -1}}
 	l.fork = ns.User || r.o.Fault == FaultInitKilled || !canVfork
 	page, err := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_ANONYMOUS)
 	if err != nil {
-		return l, &StepError{Step: "start", Err: fmt.Errorf("map the report page: %w", err)}
+		return l, 0, &StepError{Step: "start", Err: fmt.Errorf("map the report page: %w", err)}
 	}
 	l.page = page
 	l.rep = (*childReport)(unsafe.Pointer(&page[0]))
@@ -126,17 +136,17 @@ func (r *runner) prepare() (*launch, error) {
 	var sflags uintptr
 	if p.Seccomp != nil {
 		if r.o.Fault == "seccomp-prepare" {
-			return l, &StepError{Step: "seccomp-prepare", Err: errInjected}
+			return l, 0, &StepError{Step: "seccomp-prepare", Err: errInjected}
 		}
 		if sflags, err = seccompFlags(p.Seccomp.Flags); err != nil {
-			return l, &StepError{Step: "seccomp-prepare", Err: err}
+			return l, 0, &StepError{Step: "seccomp-prepare", Err: err}
 		}
 		prog := make([]unix.SockFilter, len(p.Seccomp.Program))
 		for i, in := range p.Seccomp.Program {
 			prog[i] = unix.SockFilter{Code: in.Code, Jt: in.Jt, Jf: in.Jf, K: in.K}
 		}
 		if len(prog) == 0 || len(prog) > 4096 {
-			return l, &StepError{Step: "seccomp-prepare", Err: fmt.Errorf("program of %d instructions (want 1..4096)", len(prog))}
+			return l, 0, &StepError{Step: "seccomp-prepare", Err: fmt.Errorf("program of %d instructions (want 1..4096)", len(prog))}
 		}
 		fprog = &unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
 		l.keep = append(l.keep, prog, fprog)
@@ -146,7 +156,7 @@ func (r *runner) prepare() (*launch, error) {
 	r.begin(l, "start")
 	l.sys("start", "set the task name", unix.SYS_PRCTL, unix.PR_SET_NAME, l.cstr(initComm))
 	if err := r.stdio(l); err != nil {
-		return l, &StepError{Step: "start", Err: err}
+		return l, 0, &StepError{Step: "start", Err: err}
 	}
 	for i, fd := range l.stdio {
 		l.sysN("start", "set up fd %d", i, 0, unix.SYS_DUP3, uintptr(fd), uintptr(i), 0)
@@ -157,7 +167,7 @@ func (r *runner) prepare() (*launch, error) {
 	// earlier, inside execve or exit.
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return l, &StepError{Step: "start", Err: fmt.Errorf("create sync socket: %w", err)}
+		return l, 0, &StepError{Step: "start", Err: fmt.Errorf("create sync socket: %w", err)}
 	}
 	l.sock, l.peer = fds[0], fds[1]
 	if l.fork {
@@ -167,14 +177,8 @@ func (r *runner) prepare() (*launch, error) {
 	}
 
 	r.begin(l, "cgroup-join")
-	if r.cg != nil {
-		// First of all: everything after this, and the target, runs in
-		// the cgroup. v1 only (v2 clones into it).
-		zero := l.cstr("0")
-		for _, f := range r.cg.SelfJoinFiles() {
-			l.add(childOp{kind: opWrite, step: stepIndex("cgroup-join"), a: [6]uintptr{l.cstr(f), zero, 1}, what: "join cgroup: write " + f})
-		}
-	}
+	// The join ops go here once the cgroup exists (see below).
+	joinAt = len(l.ops)
 	r.begin(l, "cgroupns")
 	if r.lateCgroupNS() {
 		l.sys("cgroupns", "unshare cgroup namespace", unix.SYS_UNSHARE, unix.CLONE_NEWCGROUP)
@@ -195,7 +199,7 @@ func (r *runner) prepare() (*launch, error) {
 	for _, rl := range p.Rlimits {
 		res, err := rlimitResource(rl.Name)
 		if err != nil {
-			return l, &StepError{Step: "rlimits", Err: err}
+			return l, 0, &StepError{Step: "rlimits", Err: err}
 		}
 		lim := &unix.Rlimit{Cur: rl.Soft, Max: rl.Hard}
 		l.keep = append(l.keep, lim)
@@ -205,18 +209,19 @@ func (r *runner) prepare() (*launch, error) {
 	c := p.Capabilities
 	bnd, err := capMask(c.Bounding)
 	if err != nil {
-		return l, &StepError{Step: "capabilities-bounding", Err: err}
+		return l, 0, &StepError{Step: "capabilities-bounding", Err: err}
 	}
 	eff, err1 := capMask(c.Effective)
 	perm, err2 := capMask(c.Permitted)
 	inh, err3 := capMask(c.Inheritable)
 	amb, err4 := capMask(c.Ambient)
 	if err := errors.Join(err1, err2, err3, err4); err != nil {
-		return l, &StepError{Step: "capabilities", Err: err}
+		return l, 0, &StepError{Step: "capabilities", Err: err}
 	}
-	last := lastCap()
 	r.begin(l, "capabilities-bounding")
-	for n := 0; n <= last; n++ {
+	// Every number the kernel may know, not just cap_last_cap (a file
+	// read per launch): dropping one it does not know is EINVAL, ignored.
+	for n := 0; n < 64; n++ {
 		if bnd&(1<<n) == 0 {
 			l.sysN("capabilities-bounding", "drop capability %d from bounding set", n, unix.EINVAL, unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(n))
 		}
@@ -230,7 +235,7 @@ func (r *runner) prepare() (*launch, error) {
 		// Raw calls: the child is the only thread, and these are the
 		// credentials execve passes on.
 		if ns.User && r.rootless && len(u.Groups) > 0 {
-			return l, &StepError{Step: "groups", Err: errors.New("set groups: denied in a user namespace created without privilege")}
+			return l, 0, &StepError{Step: "groups", Err: errors.New("set groups: denied in a user namespace created without privilege")}
 		}
 		if !(ns.User && r.rootless) {
 			gs := append([]uint32{0}, u.Groups...)[1:]
@@ -266,7 +271,7 @@ func (r *runner) prepare() (*launch, error) {
 	l.sys("capabilities", "set capabilities", unix.SYS_CAPSET, uintptr(unsafe.Pointer(hdr)), uintptr(unsafe.Pointer(&data[0])))
 	r.begin(l, "ambient")
 	l.sysOK("ambient", "clear ambient capabilities", unix.EINVAL, unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL)
-	for n := 0; n <= last; n++ {
+	for n := 0; n < 64; n++ {
 		if amb&(1<<n) != 0 {
 			l.sysN("ambient", "raise ambient capability %d", n, 0, unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n))
 		}
@@ -282,7 +287,7 @@ func (r *runner) prepare() (*launch, error) {
 		env = os.Environ()
 	}
 	if err := r.resolveOp(l, env); err != nil {
-		return l, &StepError{Step: "resolve", Err: err}
+		return l, 0, &StepError{Step: "resolve", Err: err}
 	}
 	if r.o.Fault == FaultInitKilled {
 		// Held here, ready but short of the filter, until the
@@ -297,15 +302,15 @@ func (r *runner) prepare() (*launch, error) {
 	r.begin(l, "execve")
 	argv, err := syscall.SlicePtrFromStrings(r.argv)
 	if err != nil {
-		return l, &StepError{Step: "validate", Err: err}
+		return l, 0, &StepError{Step: "validate", Err: err}
 	}
 	envp, err := syscall.SlicePtrFromStrings(env)
 	if err != nil {
-		return l, &StepError{Step: "resolve", Err: fmt.Errorf("environment: %w", err)}
+		return l, 0, &StepError{Step: "resolve", Err: fmt.Errorf("environment: %w", err)}
 	}
 	l.keep = append(l.keep, argv, envp)
 	l.add(childOp{kind: opExec, step: stepIndex("execve"), a: [6]uintptr{0, uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envp[0]))}, what: "execute " + r.argv[0]})
-	return l, nil
+	return l, joinAt, nil
 }
 
 // resolveOp looks the command up as execvp(3) would for the target:
