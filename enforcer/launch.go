@@ -45,8 +45,9 @@ type launch struct {
 	cleanup []func()
 	// copiers move data between pipes and non-file Options.Stdout,
 	// Stderr (waited for) and Stdin (not waited for).
-	copiers  sync.WaitGroup
-	pipeEnds []*os.File
+	copiers    sync.WaitGroup
+	hasCopiers bool
+	pipeEnds   []*os.File
 }
 
 func stepIndex(name string) uint8 {
@@ -122,7 +123,7 @@ func (r *runner) prepare() (*launch, error) {
 
 func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 	p, ns := r.p, r.ns
-	l = &launch{sock: -1, peer: -1, stdio: [3]int{-1, -1, -1}}
+	l = &launch{sock: -1, peer: -1, stdio: [3]int{-1, -1, -1}, ops: make([]childOp, 0, 96)}
 	l.fork = ns.User || r.o.Fault == FaultInitKilled || !canVfork
 	page, err := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_ANONYMOUS)
 	if err != nil {
@@ -415,6 +416,7 @@ func (l *launch) stdioFile(i int, v any) (*os.File, error) {
 		}
 		l.pipeEnds = append(l.pipeEnds, pw)
 		l.copiers.Add(1)
+		l.hasCopiers = true
 		go func() {
 			defer l.copiers.Done()
 			_, _ = io.Copy(w, pr)
@@ -456,11 +458,15 @@ func (l *launch) started() {
 // copiers and releases the rest.
 func (l *launch) finish() {
 	l.started()
-	done := make(chan struct{})
-	go func() { l.copiers.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(time.Second):
+	if l.hasCopiers {
+		done := make(chan struct{})
+		go func() { l.copiers.Wait(); close(done) }()
+		t := time.NewTimer(time.Second)
+		select {
+		case <-done:
+		case <-t.C:
+		}
+		t.Stop()
 	}
 	for _, f := range l.cleanup {
 		f()
