@@ -220,13 +220,15 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 		return l, 0, &StepError{Step: "capabilities", Err: err}
 	}
 	r.begin(l, "capabilities-bounding")
-	// Every number the kernel may know, not just cap_last_cap (a file
-	// read per launch): dropping one it does not know is EINVAL, ignored.
-	for n := 0; n < 64; n++ {
+	// The capabilities this binary knows by name one by one; any newer
+	// ones the kernel has (cap_last_cap, without reading it per launch)
+	// in one op that drops upward until the kernel says EINVAL.
+	for n := 0; n <= unix.CAP_LAST_CAP; n++ {
 		if bnd&(1<<n) == 0 {
 			l.sysN("capabilities-bounding", "drop capability %d from bounding set", n, unix.EINVAL, unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(n))
 		}
 	}
+	l.add(childOp{kind: opDropFrom, step: stepIndex("capabilities-bounding"), a: [6]uintptr{unix.CAP_LAST_CAP + 1}, what: "drop capabilities above %d from bounding set", n: unix.CAP_LAST_CAP, hasN: true})
 	r.begin(l, "keepcaps")
 	l.sys("keepcaps", "set keepcaps", unix.SYS_PRCTL, unix.PR_SET_KEEPCAPS, 1)
 	r.begin(l, "groups")
@@ -272,7 +274,7 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 	l.sys("capabilities", "set capabilities", unix.SYS_CAPSET, uintptr(unsafe.Pointer(hdr)), uintptr(unsafe.Pointer(&data[0])))
 	r.begin(l, "ambient")
 	l.sysOK("ambient", "clear ambient capabilities", unix.EINVAL, unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL)
-	for n := 0; n < 64; n++ {
+	for n := 0; n <= unix.CAP_LAST_CAP; n++ {
 		if amb&(1<<n) != 0 {
 			l.sysN("ambient", "raise ambient capability %d", n, 0, unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n))
 		}

@@ -54,6 +54,9 @@ const (
 	opFault
 	// opExec is execve(resolved path, a[1], a[2]); it comes last.
 	opExec
+	// opDropFrom drops capabilities a[0], a[0]+1, ... from the bounding
+	// set until the kernel says EINVAL (past its last capability).
+	opDropFrom
 )
 
 // childOp is one step of the child's work.
@@ -173,6 +176,16 @@ func spawnChild(ops []childOp, rep *childReport, trap, a1, a2 uintptr) (pid, err
 			}
 		case opFault:
 			e = errnoInjected
+		case opDropFrom:
+			for j = op.a[0]; j < 64; j++ {
+				_, _, e = syscall.RawSyscall(unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, j, 0)
+				if e != 0 {
+					break
+				}
+			}
+			if e == unix.EINVAL {
+				e = 0
+			}
 		case opExec:
 			rep.execed = 1
 			_, _, e = syscall.RawSyscall(unix.SYS_EXECVE, path, op.a[1], op.a[2])
