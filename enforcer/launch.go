@@ -156,6 +156,13 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 	// start: the child's name, stdio, and (fork) the go-ahead.
 	r.begin(l, "start")
 	l.sys("start", "set the task name", unix.SYS_PRCTL, unix.PR_SET_NAME, l.cstr(initComm))
+	if r.o.ForwardSignals {
+		// The supervisor ignores SIGPIPE (signals.go); the target must
+		// not inherit that. struct kernel_sigaction with SIG_DFL.
+		dfl := new([4]uintptr)
+		l.keep = append(l.keep, dfl)
+		l.sys("start", "reset SIGPIPE", unix.SYS_RT_SIGACTION, uintptr(unix.SIGPIPE), uintptr(unsafe.Pointer(dfl)), 0, 8)
+	}
 	if err := r.stdio(l); err != nil {
 		return l, 0, &StepError{Step: "start", Err: err}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -139,5 +140,23 @@ func signalTest(t *testing.T, variant string) {
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 7 {
 		t.Errorf("supervisor ended with %v, want the target's status 7; stderr: %s", err, stderr.String())
+	}
+}
+
+// The supervisor ignores SIGPIPE while it forwards signals; the target
+// must start with it at its default action, as any exec'd program does.
+func TestForwardingLeavesTheTargetsSIGPIPEAlone(t *testing.T) {
+	defer requireClean(t, "")
+	o := run(t, fullPlan(t), []string{busybox, "sh", "-c", "grep SigIgn /proc/self/status"}, enforcer.Options{ForwardSignals: true})
+	if o.err != nil {
+		t.Fatal(o.err)
+	}
+	_, hex, ok := strings.Cut(strings.TrimSpace(o.stdout), ":")
+	mask, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
+	if !ok || err != nil {
+		t.Fatalf("SigIgn line %q", o.stdout)
+	}
+	if mask&(1<<(unix.SIGPIPE-1)) != 0 {
+		t.Errorf("the target ignores SIGPIPE (SigIgn %016x)", mask)
 	}
 }

@@ -17,9 +17,11 @@ import (
 // launch. Registration runs concurrently with the launch's preparation
 // (forwarding.start); each Run with Options.ForwardSignals subscribes.
 //
-// SIGPIPE is caught too and never forwarded: as in the CLI (whose main
-// catches it), a write to a closed stdout or stderr fails with EPIPE
-// instead of killing the supervisor before it can report.
+// SIGPIPE is ignored as well (signal.Ignore needs no round trip): as in
+// the CLI, whose main catches it, a write to a closed stdout or stderr
+// fails with EPIPE instead of killing the supervisor before it can
+// report. An ignored signal stays ignored across execve, so the child
+// puts SIGPIPE back to its default action before it execs the target.
 var forwarding struct {
 	once  sync.Once
 	ready chan struct{}
@@ -37,13 +39,11 @@ func startForwarding() <-chan struct{} {
 	forwarding.once.Do(func() {
 		forwarding.ready = make(chan struct{})
 		forwarding.subs = map[chan os.Signal]struct{}{}
+		signal.Ignore(unix.SIGPIPE)
 		go func() {
 			c := make(chan os.Signal, 32)
 			signal.Notify(c, ForwardedSignals...)
 			close(forwarding.ready)
-			// Not needed before the clone: the supervisor writes
-			// nothing until the target has ended.
-			signal.Notify(c, unix.SIGPIPE)
 			for s := range c {
 				forward(s.(syscall.Signal))
 			}
@@ -53,9 +53,6 @@ func startForwarding() <-chan struct{} {
 }
 
 func forward(s syscall.Signal) {
-	if s == unix.SIGPIPE {
-		return
-	}
 	forwarding.mu.Lock()
 	n := len(forwarding.subs)
 	for sub := range forwarding.subs {
