@@ -27,7 +27,7 @@ import (
 // run; StepError.Step is one of these, and Options.Fault takes them.
 var Steps = []string{
 	"validate", "cgroup", "cgroup-pids", "seccomp-prepare", "start", "cgroup-join",
-	"cgroupns", "hostname", "mount-private", "mount-proc", "rlimits",
+	"cgroupns", "hostname", "loopback", "mount-private", "mount-proc", "rlimits",
 	"capabilities-bounding", "keepcaps", "groups", "gid", "uid",
 	"capabilities", "ambient", "no-new-privs", "resolve", "seccomp", "execve",
 }

@@ -44,6 +44,8 @@ echo init=$(cat /proc/1/comm)
 grep -E ':(memory|pids):' /proc/self/cgroup
 kill -0 ` + strconv.Itoa(os.Getpid()) + ` 2>/dev/null; echo hostkill=$?
 echo netdevs=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ')
+` + busybox + ` ip -o link show lo
+` + busybox + ` ping -c 1 -W 1 127.0.0.1 >/dev/null 2>&1; echo ping=$?
 `}, enforcer.Options{})
 	if o.err != nil {
 		t.Fatalf("Run: %v\n%s", o.err, o.stderr)
@@ -54,6 +56,8 @@ echo netdevs=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ')
 	for _, want := range []string{"host=confined", "pid=1", "mkdir=1", "init=busybox", "nofile=512", "Operation not permitted", ":memory:/\n", ":pids:/\n",
 		"hostkill=1",   // the host's processes are out of reach
 		"netdevs=lo\n", // a network namespace of its own
+		"<LOOPBACK,UP", // with its loopback up
+		"ping=0",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)

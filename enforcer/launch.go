@@ -195,6 +195,20 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 	if ns.UTS && ns.Hostname != "" {
 		l.sys("hostname", "set hostname", unix.SYS_SETHOSTNAME, l.cstr(ns.Hostname), uintptr(len(ns.Hostname)))
 	}
+	r.begin(l, "loopback")
+	if ns.Net {
+		// A new network namespace has only lo, and it is down: bring it
+		// up, as Docker, bwrap and nsjail do, so that the target can
+		// talk to itself on 127.0.0.1 and ::1 (which the kernel then
+		// assigns). Before the capabilities go: it needs CAP_NET_ADMIN.
+		ifr, err := unix.NewIfreq("lo")
+		if err != nil {
+			return l, 0, &StepError{Step: "loopback", Err: err}
+		}
+		ifr.SetUint16(unix.IFF_UP | unix.IFF_LOOPBACK)
+		l.keep = append(l.keep, ifr)
+		l.add(childOp{kind: opIfFlags, step: stepIndex("loopback"), a: [6]uintptr{uintptr(unsafe.Pointer(ifr))}, what: "bring up the loopback interface"})
+	}
 	r.begin(l, "mount-private")
 	if ns.Mount {
 		l.sys("mount-private", "make / rprivate", unix.SYS_MOUNT, 0, l.cstr("/"), 0, unix.MS_REC|unix.MS_PRIVATE, 0)

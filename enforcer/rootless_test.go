@@ -53,7 +53,7 @@ func rootlessChild() int {
 	filtered := base()
 	filtered.NoNewPrivileges = false
 	filtered.Seccomp = filter(&testing.T{}, retAllow, retErrno|uint32(unix.EPERM), unix.SYS_MKDIR, unix.SYS_MKDIRAT)
-	script := `echo uid=$(id -u) host=$(hostname) pid=$$; grep -E '^(CapEff|NoNewPrivs):' /proc/self/status; cat /proc/self/uid_map`
+	script := `echo uid=$(id -u) host=$(hostname) pid=$$; grep -E '^(CapEff|NoNewPrivs):' /proc/self/status; cat /proc/self/uid_map; ` + busybox + ` ip -o link show lo`
 	enc := json.NewEncoder(os.Stdout)
 	for _, c := range []struct {
 		name string
@@ -113,6 +113,7 @@ func TestRootlessAsNobody(t *testing.T) {
 		fmt.Sprintf("CapEff:\t%016x", mask), // ...with exactly the profile's capabilities
 		"NoNewPrivs:\t1",
 		fmt.Sprintf("0 %d 1", nobody), // uid_map: 0 inside is 65534 outside
+		"<LOOPBACK,UP",                // the namespace's loopback is up
 	} {
 		if !strings.Contains(strings.Join(strings.Fields(plain.Stdout), " "), strings.Join(strings.Fields(want), " ")) {
 			t.Errorf("rootless output lacks %q:\n%s", want, plain.Stdout)

@@ -57,6 +57,9 @@ const (
 	// opDropFrom drops capabilities a[0], a[0]+1, ... from the bounding
 	// set until the kernel says EINVAL (past its last capability).
 	opDropFrom
+	// opIfFlags sets an interface's flags: SIOCSIFFLAGS with the struct
+	// ifreq at a[0], on a socket made for the purpose.
+	opIfFlags
 )
 
 // childOp is one step of the child's work.
@@ -176,6 +179,12 @@ func spawnChild(ops []childOp, rep *childReport, trap, a1, a2 uintptr) (pid, err
 			}
 		case opFault:
 			e = errnoInjected
+		case opIfFlags:
+			fd, _, e = syscall.RawSyscall(unix.SYS_SOCKET, unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+			if e == 0 {
+				_, _, e = syscall.RawSyscall(unix.SYS_IOCTL, fd, unix.SIOCSIFFLAGS, op.a[0])
+				syscall.RawSyscall(unix.SYS_CLOSE, fd, 0, 0)
+			}
 		case opDropFrom:
 			for j = op.a[0]; j < 64; j++ {
 				_, _, e = syscall.RawSyscall(unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, j, 0)
