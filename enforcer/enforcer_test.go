@@ -479,3 +479,40 @@ func TestConcurrentRuns(t *testing.T) {
 		t.Errorf("GC percent %d after concurrent runs, want the caller's %d restored", pct, before)
 	}
 }
+
+// The target's fds 0, 1 and 2: a reader is piped in, writers get what it
+// writes, nil is /dev/null, and the same writer for both outputs keeps
+// their order.
+func TestStdioPlumbing(t *testing.T) {
+	testenv.RequireRoot(t)
+	testenv.RequireFile(t, busybox)
+	defer requireClean(t, "")
+	ctx := context.Background()
+	var out bytes.Buffer
+	res, err := enforcer.Run(ctx, fullPlan(t), []string{busybox, "sh", "-c", "tr a-z A-Z; echo err >&2; echo out"},
+		enforcer.Options{Stdin: strings.NewReader("piped in\n"), Stdout: &out, Stderr: &out, Env: []string{"PATH=/bin"}})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("Run: %+v, %v", res, err)
+	}
+	if got := out.String(); got != "PIPED IN\nerr\nout\n" {
+		t.Errorf("output %q", got)
+	}
+	// Nothing given: stdin reads EOF at once, output goes nowhere.
+	res, err = enforcer.Run(ctx, fullPlan(t), []string{busybox, "sh", "-c", "read x; echo $? >&2; [ -z \"$x\" ]"},
+		enforcer.Options{Env: []string{"PATH=/bin"}})
+	if err != nil || res.ExitCode != 0 {
+		t.Errorf("with nil stdio: %+v, %v", res, err)
+	}
+	// Files are handed over as they are.
+	f, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := enforcer.Run(ctx, fullPlan(t), []string{busybox, "echo", "to a file"}, enforcer.Options{Stdout: f, Env: []string{"PATH=/bin"}}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(f.Name()); string(b) != "to a file\n" {
+		t.Errorf("file got %q", b)
+	}
+}
