@@ -16,7 +16,7 @@ import (
 	"time"
 	"unsafe"
 
-	"golang.org/x/sys/unix"
+	"github.com/profilec/profilec/enforcer/internal/sys"
 
 	"github.com/profilec/profilec/compiler/plan"
 	"github.com/profilec/profilec/enforcer/cgroups"
@@ -136,8 +136,8 @@ func pauseGC() func() {
 // SIGURG is deliberately absent: the Go runtime uses it to preempt
 // goroutines and would flood the target with it.
 var ForwardedSignals = []os.Signal{
-	unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT,
-	unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH,
+	sys.SIGINT, sys.SIGTERM, sys.SIGHUP, sys.SIGQUIT,
+	sys.SIGUSR1, sys.SIGUSR2, sys.SIGWINCH,
 }
 
 // Run confines argv as p says, waits for it and cleans up the whole tree.
@@ -360,9 +360,9 @@ func (r *runner) start() error {
 		on   bool
 		flag uintptr
 	}{
-		{ns.User, unix.CLONE_NEWUSER}, {ns.PID, unix.CLONE_NEWPID}, {ns.Mount, unix.CLONE_NEWNS},
-		{ns.UTS, unix.CLONE_NEWUTS}, {ns.IPC, unix.CLONE_NEWIPC}, {ns.Net, unix.CLONE_NEWNET},
-		{ns.Cgroup && !r.lateCgroupNS(), unix.CLONE_NEWCGROUP}, {ns.Time, unix.CLONE_NEWTIME},
+		{ns.User, sys.CLONE_NEWUSER}, {ns.PID, sys.CLONE_NEWPID}, {ns.Mount, sys.CLONE_NEWNS},
+		{ns.UTS, sys.CLONE_NEWUTS}, {ns.IPC, sys.CLONE_NEWIPC}, {ns.Net, sys.CLONE_NEWNET},
+		{ns.Cgroup && !r.lateCgroupNS(), sys.CLONE_NEWCGROUP}, {ns.Time, sys.CLONE_NEWTIME},
 	} {
 		if f.on {
 			flags |= f.flag
@@ -372,15 +372,15 @@ func (r *runner) start() error {
 		// posix_spawn's way: the child borrows this process's memory
 		// until its execve, with this thread suspended meanwhile; no
 		// page tables are copied.
-		flags |= unix.CLONE_VM | unix.CLONE_VFORK
+		flags |= sys.CLONE_VM | sys.CLONE_VFORK
 	}
-	trap, a1, a2 := uintptr(unix.SYS_CLONE), flags|uintptr(unix.SIGCHLD), uintptr(0)
+	trap, a1, a2 := uintptr(sys.SYS_CLONE), flags|uintptr(sys.SIGCHLD), uintptr(0)
 	if r.cg != nil && r.cg.CgroupFD() >= 0 {
 		// CLONE_INTO_CGROUP (Linux 5.7): the child is born inside, so
 		// nothing of it is ever charged or limited elsewhere.
-		args := &cloneArgs{flags: uint64(flags) | unix.CLONE_INTO_CGROUP, exitSignal: uint64(unix.SIGCHLD), cgroup: uint64(r.cg.CgroupFD())}
+		args := &cloneArgs{flags: uint64(flags) | sys.CLONE_INTO_CGROUP, exitSignal: uint64(sys.SIGCHLD), cgroup: uint64(r.cg.CgroupFD())}
 		l.keep = append(l.keep, args)
-		trap, a1, a2 = unix.SYS_CLONE3, uintptr(unsafe.Pointer(args)), unsafe.Sizeof(*args)
+		trap, a1, a2 = sys.SYS_CLONE3, uintptr(unsafe.Pointer(args)), unsafe.Sizeof(*args)
 	}
 	if err := r.fault("start"); err != nil {
 		return err
@@ -402,21 +402,21 @@ func (r *runner) start() error {
 			if err := r.writeIDMaps(); err != nil {
 				return &StepError{Step: "start", Err: err}
 			}
-			if _, err := unix.Write(l.sock, []byte{1}); err != nil {
+			if _, err := sys.Write(l.sock, []byte{1}); err != nil {
 				return &StepError{Step: "start", Err: fmt.Errorf("release the child: %w", err)}
 			}
 		}
 		if r.o.Fault == FaultInitKilled {
 			// From outside: as pid 1 of its namespace the child could
 			// not SIGKILL itself.
-			_ = unix.Kill(pid, unix.SIGKILL)
+			_ = sys.Kill(pid, sys.SIGKILL)
 		}
 	}
 	// EOF: the child exec'd (its end is close-on-exec) or died.
 	var b [1]byte
 	for {
-		n, err := unix.Read(l.sock, b[:])
-		if err == unix.EINTR || (err == nil && n > 0) {
+		n, err := sys.Read(l.sock, b[:])
+		if err == sys.EINTR || (err == nil && n > 0) {
 			continue
 		}
 		break
@@ -471,7 +471,7 @@ func (r *runner) lateCgroupNS() bool {
 func (r *runner) diedBeforeExec() string {
 	pid := r.pid
 	if r.l.rep.execed == 1 {
-		if _, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe"); !errors.Is(err, unix.ENOENT) {
+		if _, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe"); !errors.Is(err, sys.ENOENT) {
 			// Readable: it exec'd. Unreadable for another reason (a
 			// non-dumpable target we may not inspect): it is alive, so
 			// it exec'd too; never block on a live target here.
@@ -480,8 +480,8 @@ func (r *runner) diedBeforeExec() string {
 	}
 	var ci childInfo
 	for {
-		err := unix.Waitid(unix.P_PID, pid, (*unix.Siginfo)(unsafe.Pointer(&ci)), unix.WEXITED|unix.WNOWAIT, nil)
-		if err != unix.EINTR {
+		err := sys.Waitid(sys.P_PID, pid, (*sys.Siginfo)(unsafe.Pointer(&ci)), sys.WEXITED|sys.WNOWAIT, nil)
+		if err != sys.EINTR {
 			if err != nil {
 				return ""
 			}
@@ -498,7 +498,7 @@ func (r *runner) diedBeforeExec() string {
 		return fmt.Sprintf("exited with status %d", ci.Status)
 	}
 	how := fmt.Sprintf("was killed by signal %d (%v)", ci.Status, syscall.Signal(ci.Status))
-	if syscall.Signal(ci.Status) == unix.SIGSYS {
+	if syscall.Signal(ci.Status) == sys.SIGSYS {
 		// The filter itself refused execve (or what execve needed).
 		how += ": " + seccompReport(r.kmsg, pid)
 	}
@@ -510,9 +510,9 @@ func (r *runner) reap() {
 	if r.pid == 0 {
 		return
 	}
-	var ws unix.WaitStatus
+	var ws sys.WaitStatus
 	for {
-		if _, err := unix.Wait4(r.pid, &ws, 0, nil); err != unix.EINTR {
+		if _, err := sys.Wait4(r.pid, &ws, 0, nil); err != sys.EINTR {
 			break
 		}
 	}
@@ -523,7 +523,7 @@ func (r *runner) reap() {
 // with it), the cgroup is emptied and removed.
 func (r *runner) abort() {
 	if r.pid != 0 {
-		_ = unix.Kill(r.pid, unix.SIGKILL)
+		_ = sys.Kill(r.pid, sys.SIGKILL)
 		r.reap()
 	}
 	_ = r.waitCgroup()
@@ -608,7 +608,7 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 				case s := <-sigs:
 					sig := s.(syscall.Signal)
 					act(func() {
-						_ = unix.Kill(pid, sig)
+						_ = sys.Kill(pid, sig)
 						if emulated == 0 && r.ns.PID && terminatesByDefault(sig) && !handles(pid, sig) {
 							// The kernel drops a signal to a pid namespace's
 							// init that has no handler for it
@@ -653,7 +653,7 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 	close(done)
 
 	var cause string
-	if emulated != 0 && ei.err == nil && ei.info.Code != cldExited && syscall.Signal(ei.info.Status) == unix.SIGKILL {
+	if emulated != 0 && ei.err == nil && ei.info.Code != cldExited && syscall.Signal(ei.info.Status) == sys.SIGKILL {
 		// Killed by us on the signal's behalf: report the signal.
 		ei.info.Status = int32(emulated)
 	}
@@ -664,7 +664,7 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 		case cldKilled, cldDumped:
 			res.Signal = syscall.Signal(ei.info.Status)
 			res.ExitCode = 128 + int(ei.info.Status)
-			if res.Signal == unix.SIGSYS {
+			if res.Signal == sys.SIGSYS {
 				cause = seccompReport(r.kmsg, pid)
 			}
 		}
@@ -698,8 +698,8 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 		res.Stats = &Stats{}
 	}
 	if res.Stats != nil {
-		var ru unix.Rusage
-		if unix.Getrusage(unix.RUSAGE_SELF, &ru) == nil {
+		var ru sys.Rusage
+		if sys.Getrusage(sys.RUSAGE_SELF, &ru) == nil {
 			res.Stats.SupervisorPeakRSS = ru.Maxrss * 1024
 		}
 	}
@@ -710,7 +710,7 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 // ends a process (signal(7)); SIGWINCH's is to ignore.
 func terminatesByDefault(s syscall.Signal) bool {
 	switch s {
-	case unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2:
+	case sys.SIGINT, sys.SIGTERM, sys.SIGHUP, sys.SIGQUIT, sys.SIGUSR1, sys.SIGUSR2:
 		return true
 	}
 	return false
@@ -748,7 +748,7 @@ func (r *runner) killTree(pid int) {
 	if r.cg != nil {
 		_ = r.cg.Kill()
 	}
-	_ = unix.Kill(pid, unix.SIGKILL)
+	_ = sys.Kill(pid, sys.SIGKILL)
 }
 
 func formatBytes(n int64) string {
@@ -776,9 +776,9 @@ var noPidfd bool
 // pidfds (Linux < 5.10 for PIDFD_NONBLOCK) it blocks in waitid.
 func waitExit(pid int) exitInfo {
 	var ei exitInfo
-	fd, err := -1, error(unix.ENOSYS)
+	fd, err := -1, error(sys.ENOSYS)
 	if !noPidfd {
-		fd, err = unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
+		fd, err = sys.PidfdOpen(pid, sys.PIDFD_NONBLOCK)
 	}
 	if err == nil {
 		f := os.NewFile(uintptr(fd), "pidfd")
@@ -787,8 +787,8 @@ func waitExit(pid int) exitInfo {
 			done := false
 			err := rc.Read(func(fd uintptr) bool {
 				ei.info = childInfo{}
-				ei.err = unix.Waitid(unix.P_PIDFD, int(fd), (*unix.Siginfo)(unsafe.Pointer(&ei.info)), unix.WEXITED|unix.WNOWAIT|unix.WNOHANG, nil)
-				done = ei.err != unix.EINTR && (ei.err != nil || ei.info.Pid != 0)
+				ei.err = sys.Waitid(sys.P_PIDFD, int(fd), (*sys.Siginfo)(unsafe.Pointer(&ei.info)), sys.WEXITED|sys.WNOWAIT|sys.WNOHANG, nil)
+				done = ei.err != sys.EINTR && (ei.err != nil || ei.info.Pid != 0)
 				return done
 			})
 			if err == nil && done && ei.err == nil {
@@ -797,8 +797,8 @@ func waitExit(pid int) exitInfo {
 		}
 	}
 	for {
-		ei.err = unix.Waitid(unix.P_PID, pid, (*unix.Siginfo)(unsafe.Pointer(&ei.info)), unix.WEXITED|unix.WNOWAIT, nil)
-		if ei.err != unix.EINTR {
+		ei.err = sys.Waitid(sys.P_PID, pid, (*sys.Siginfo)(unsafe.Pointer(&ei.info)), sys.WEXITED|sys.WNOWAIT, nil)
+		if ei.err != sys.EINTR {
 			return ei
 		}
 	}

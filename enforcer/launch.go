@@ -12,7 +12,7 @@ import (
 	"time"
 	"unsafe"
 
-	"golang.org/x/sys/unix"
+	"github.com/profilec/profilec/enforcer/internal/sys"
 
 	"github.com/profilec/profilec/compiler/plan"
 )
@@ -125,7 +125,7 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 	p, ns := r.p, r.ns
 	l = &launch{sock: -1, peer: -1, stdio: [3]int{-1, -1, -1}, ops: make([]childOp, 0, 96)}
 	l.fork = ns.User || r.o.Fault == FaultInitKilled || !canVfork
-	page, err := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_ANONYMOUS)
+	page, err := sys.Mmap(-1, 0, 4096, sys.PROT_READ|sys.PROT_WRITE, sys.MAP_SHARED|sys.MAP_ANONYMOUS)
 	if err != nil {
 		return l, 0, &StepError{Step: "start", Err: fmt.Errorf("map the report page: %w", err)}
 	}
@@ -133,7 +133,7 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 	l.rep = (*childReport)(unsafe.Pointer(&page[0]))
 
 	// Seccomp first, as the supervisor's own step: the child only loads it.
-	var fprog *unix.SockFprog
+	var fprog *sys.SockFprog
 	var sflags uintptr
 	if p.Seccomp != nil {
 		if r.o.Fault == "seccomp-prepare" {
@@ -142,38 +142,38 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 		if sflags, err = seccompFlags(p.Seccomp.Flags); err != nil {
 			return l, 0, &StepError{Step: "seccomp-prepare", Err: err}
 		}
-		prog := make([]unix.SockFilter, len(p.Seccomp.Program))
+		prog := make([]sys.SockFilter, len(p.Seccomp.Program))
 		for i, in := range p.Seccomp.Program {
-			prog[i] = unix.SockFilter{Code: in.Code, Jt: in.Jt, Jf: in.Jf, K: in.K}
+			prog[i] = sys.SockFilter{Code: in.Code, Jt: in.Jt, Jf: in.Jf, K: in.K}
 		}
 		if len(prog) == 0 || len(prog) > 4096 {
 			return l, 0, &StepError{Step: "seccomp-prepare", Err: fmt.Errorf("program of %d instructions (want 1..4096)", len(prog))}
 		}
-		fprog = &unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
+		fprog = &sys.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
 		l.keep = append(l.keep, prog, fprog)
 	}
 
 	// start: the child's name, stdio, and (fork) the go-ahead.
 	r.begin(l, "start")
-	l.sys("start", "set the task name", unix.SYS_PRCTL, unix.PR_SET_NAME, l.cstr(initComm))
+	l.sys("start", "set the task name", sys.SYS_PRCTL, sys.PR_SET_NAME, l.cstr(initComm))
 	if r.o.ForwardSignals {
 		// The supervisor ignores SIGPIPE (signals.go); the target must
 		// not inherit that. struct kernel_sigaction with SIG_DFL.
 		dfl := new([4]uintptr)
 		l.keep = append(l.keep, dfl)
-		l.sys("start", "reset SIGPIPE", unix.SYS_RT_SIGACTION, uintptr(unix.SIGPIPE), uintptr(unsafe.Pointer(dfl)), 0, 8)
+		l.sys("start", "reset SIGPIPE", sys.SYS_RT_SIGACTION, uintptr(sys.SIGPIPE), uintptr(unsafe.Pointer(dfl)), 0, 8)
 	}
 	if err := r.stdio(l); err != nil {
 		return l, 0, &StepError{Step: "start", Err: err}
 	}
 	for i, fd := range l.stdio {
-		l.sysN("start", "set up fd %d", i, 0, unix.SYS_DUP3, uintptr(fd), uintptr(i), 0)
+		l.sysN("start", "set up fd %d", i, 0, sys.SYS_DUP3, uintptr(fd), uintptr(i), 0)
 	}
 	// The child's end is close-on-exec: its EOF says the child exec'd or
 	// died, and comes only after the kernel switched the child's mm (or
 	// dropped it), which diedBeforeExec relies on. A vfork parent wakes
 	// earlier, inside execve or exit.
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fds, err := sys.Socketpair(sys.AF_UNIX, sys.SOCK_STREAM|sys.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return l, 0, &StepError{Step: "start", Err: fmt.Errorf("create sync socket: %w", err)}
 	}
@@ -189,11 +189,11 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 	joinAt = len(l.ops)
 	r.begin(l, "cgroupns")
 	if r.lateCgroupNS() {
-		l.sys("cgroupns", "unshare cgroup namespace", unix.SYS_UNSHARE, unix.CLONE_NEWCGROUP)
+		l.sys("cgroupns", "unshare cgroup namespace", sys.SYS_UNSHARE, sys.CLONE_NEWCGROUP)
 	}
 	r.begin(l, "hostname")
 	if ns.UTS && ns.Hostname != "" {
-		l.sys("hostname", "set hostname", unix.SYS_SETHOSTNAME, l.cstr(ns.Hostname), uintptr(len(ns.Hostname)))
+		l.sys("hostname", "set hostname", sys.SYS_SETHOSTNAME, l.cstr(ns.Hostname), uintptr(len(ns.Hostname)))
 	}
 	r.begin(l, "loopback")
 	if ns.Net {
@@ -201,21 +201,21 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 		// up, as Docker, bwrap and nsjail do, so that the target can
 		// talk to itself on 127.0.0.1 and ::1 (which the kernel then
 		// assigns). Before the capabilities go: it needs CAP_NET_ADMIN.
-		ifr, err := unix.NewIfreq("lo")
+		ifr, err := sys.NewIfreq("lo")
 		if err != nil {
 			return l, 0, &StepError{Step: "loopback", Err: err}
 		}
-		ifr.SetUint16(unix.IFF_UP | unix.IFF_LOOPBACK)
+		ifr.SetUint16(sys.IFF_UP | sys.IFF_LOOPBACK)
 		l.keep = append(l.keep, ifr)
 		l.add(childOp{kind: opIfFlags, step: stepIndex("loopback"), a: [6]uintptr{uintptr(unsafe.Pointer(ifr))}, what: "bring up the loopback interface"})
 	}
 	r.begin(l, "mount-private")
 	if ns.Mount {
-		l.sys("mount-private", "make / rprivate", unix.SYS_MOUNT, 0, l.cstr("/"), 0, unix.MS_REC|unix.MS_PRIVATE, 0)
+		l.sys("mount-private", "make / rprivate", sys.SYS_MOUNT, 0, l.cstr("/"), 0, sys.MS_REC|sys.MS_PRIVATE, 0)
 	}
 	r.begin(l, "mount-proc")
 	if ns.Mount && ns.PID {
-		l.sys("mount-proc", "mount /proc", unix.SYS_MOUNT, l.cstr("proc"), l.cstr("/proc"), l.cstr("proc"), unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, 0)
+		l.sys("mount-proc", "mount /proc", sys.SYS_MOUNT, l.cstr("proc"), l.cstr("/proc"), l.cstr("proc"), sys.MS_NOSUID|sys.MS_NODEV|sys.MS_NOEXEC, 0)
 	}
 	r.begin(l, "rlimits")
 	for _, rl := range p.Rlimits {
@@ -223,9 +223,9 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 		if err != nil {
 			return l, 0, &StepError{Step: "rlimits", Err: err}
 		}
-		lim := &unix.Rlimit{Cur: rl.Soft, Max: rl.Hard}
+		lim := &sys.Rlimit{Cur: rl.Soft, Max: rl.Hard}
 		l.keep = append(l.keep, lim)
-		l.sys("rlimits", "set rlimit "+rl.Name, unix.SYS_PRLIMIT64, 0, uintptr(res), uintptr(unsafe.Pointer(lim)), 0)
+		l.sys("rlimits", "set rlimit "+rl.Name, sys.SYS_PRLIMIT64, 0, uintptr(res), uintptr(unsafe.Pointer(lim)), 0)
 	}
 
 	c := p.Capabilities
@@ -244,14 +244,14 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 	// The capabilities this binary knows by name one by one; any newer
 	// ones the kernel has (cap_last_cap, without reading it per launch)
 	// in one op that drops upward until the kernel says EINVAL.
-	for n := 0; n <= unix.CAP_LAST_CAP; n++ {
+	for n := 0; n <= sys.CAP_LAST_CAP; n++ {
 		if bnd&(1<<n) == 0 {
-			l.sysN("capabilities-bounding", "drop capability %d from bounding set", n, unix.EINVAL, unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(n))
+			l.sysN("capabilities-bounding", "drop capability %d from bounding set", n, sys.EINVAL, sys.SYS_PRCTL, sys.PR_CAPBSET_DROP, uintptr(n))
 		}
 	}
-	l.add(childOp{kind: opDropFrom, step: stepIndex("capabilities-bounding"), a: [6]uintptr{unix.CAP_LAST_CAP + 1}, what: "drop capabilities above %d from bounding set", n: unix.CAP_LAST_CAP, hasN: true})
+	l.add(childOp{kind: opDropFrom, step: stepIndex("capabilities-bounding"), a: [6]uintptr{sys.CAP_LAST_CAP + 1}, what: "drop capabilities above %d from bounding set", n: sys.CAP_LAST_CAP, hasN: true})
 	r.begin(l, "keepcaps")
-	l.sys("keepcaps", "set keepcaps", unix.SYS_PRCTL, unix.PR_SET_KEEPCAPS, 1)
+	l.sys("keepcaps", "set keepcaps", sys.SYS_PRCTL, sys.PR_SET_KEEPCAPS, 1)
 	r.begin(l, "groups")
 	r.begin(l, "gid")
 	r.begin(l, "uid")
@@ -268,41 +268,41 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 				ptr = uintptr(unsafe.Pointer(&gs[0]))
 			}
 			l.keep = append(l.keep, gs)
-			l.sys("groups", "set groups", unix.SYS_SETGROUPS, uintptr(len(gs)), ptr)
+			l.sys("groups", "set groups", sys.SYS_SETGROUPS, uintptr(len(gs)), ptr)
 		}
-		l.sysN("gid", "set gid %d", int(u.GID), 0, unix.SYS_SETRESGID, uintptr(u.GID), uintptr(u.GID), uintptr(u.GID))
-		l.sysN("uid", "set uid %d", int(u.UID), 0, unix.SYS_SETRESUID, uintptr(u.UID), uintptr(u.UID), uintptr(u.UID))
+		l.sysN("gid", "set gid %d", int(u.GID), 0, sys.SYS_SETRESGID, uintptr(u.GID), uintptr(u.GID), uintptr(u.GID))
+		l.sysN("uid", "set uid %d", int(u.UID), 0, sys.SYS_SETRESUID, uintptr(u.UID), uintptr(u.UID), uintptr(u.UID))
 	}
 	// After the credentials, which clear it (commit_creds): if the
 	// supervisor dies, so do the child and the target (and, as the pid
 	// namespace's init, the whole tree).
-	l.sys("start", "set the parent-death signal", unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL))
+	l.sys("start", "set the parent-death signal", sys.SYS_PRCTL, sys.PR_SET_PDEATHSIG, uintptr(sys.SIGKILL))
 
 	// Installing a filter without no_new_privs needs CAP_SYS_ADMIN
 	// (seccomp(2)); keep it in the effective set until execve recomputes
 	// the sets from bounding, inheritable and ambient (capabilities(7)).
 	extra := uint64(0)
 	if p.Seccomp != nil && !p.NoNewPrivileges {
-		extra = 1 << unix.CAP_SYS_ADMIN
+		extra = 1 << sys.CAP_SYS_ADMIN
 	}
 	r.begin(l, "capabilities")
-	hdr := &unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	data := new([2]unix.CapUserData)
+	hdr := &sys.CapUserHeader{Version: sys.LINUX_CAPABILITY_VERSION_3}
+	data := new([2]sys.CapUserData)
 	e, pm := eff|extra, perm|eff|extra
-	data[0] = unix.CapUserData{Effective: uint32(e), Permitted: uint32(pm), Inheritable: uint32(inh)}
-	data[1] = unix.CapUserData{Effective: uint32(e >> 32), Permitted: uint32(pm >> 32), Inheritable: uint32(inh >> 32)}
+	data[0] = sys.CapUserData{Effective: uint32(e), Permitted: uint32(pm), Inheritable: uint32(inh)}
+	data[1] = sys.CapUserData{Effective: uint32(e >> 32), Permitted: uint32(pm >> 32), Inheritable: uint32(inh >> 32)}
 	l.keep = append(l.keep, hdr, data)
-	l.sys("capabilities", "set capabilities", unix.SYS_CAPSET, uintptr(unsafe.Pointer(hdr)), uintptr(unsafe.Pointer(&data[0])))
+	l.sys("capabilities", "set capabilities", sys.SYS_CAPSET, uintptr(unsafe.Pointer(hdr)), uintptr(unsafe.Pointer(&data[0])))
 	r.begin(l, "ambient")
-	l.sysOK("ambient", "clear ambient capabilities", unix.EINVAL, unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL)
-	for n := 0; n <= unix.CAP_LAST_CAP; n++ {
+	l.sysOK("ambient", "clear ambient capabilities", sys.EINVAL, sys.SYS_PRCTL, sys.PR_CAP_AMBIENT, sys.PR_CAP_AMBIENT_CLEAR_ALL)
+	for n := 0; n <= sys.CAP_LAST_CAP; n++ {
 		if amb&(1<<n) != 0 {
-			l.sysN("ambient", "raise ambient capability %d", n, 0, unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n))
+			l.sysN("ambient", "raise ambient capability %d", n, 0, sys.SYS_PRCTL, sys.PR_CAP_AMBIENT, sys.PR_CAP_AMBIENT_RAISE, uintptr(n))
 		}
 	}
 	r.begin(l, "no-new-privs")
 	if p.NoNewPrivileges {
-		l.sys("no-new-privs", "set no_new_privs", unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1)
+		l.sys("no-new-privs", "set no_new_privs", sys.SYS_PRCTL, sys.PR_SET_NO_NEW_PRIVS, 1)
 	}
 
 	r.begin(l, "resolve")
@@ -321,7 +321,7 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 	r.begin(l, "seccomp")
 	if fprog != nil {
 		// The last step but execve: the filter sees nothing else of ours.
-		l.sys("seccomp", "install seccomp filter", unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, sflags, uintptr(unsafe.Pointer(fprog)))
+		l.sys("seccomp", "install seccomp filter", sys.SYS_SECCOMP, sys.SECCOMP_SET_MODE_FILTER, sflags, uintptr(unsafe.Pointer(fprog)))
 	}
 	r.begin(l, "execve")
 	argv, err := syscall.SlicePtrFromStrings(r.argv)
@@ -382,7 +382,7 @@ func (r *runner) stdio(l *launch) error {
 		if i == 2 && v != nil && sameWriter(v, r.o.Stdout) {
 			// One writer for both, as exec.Cmd does: one pipe, one
 			// copier, the target's interleaving kept.
-			fd, err := unix.FcntlInt(uintptr(l.stdio[1]), unix.F_DUPFD_CLOEXEC, 3)
+			fd, err := sys.FcntlInt(uintptr(l.stdio[1]), sys.F_DUPFD_CLOEXEC, 3)
 			if err != nil {
 				return fmt.Errorf("duplicate fd %d: %w", i, err)
 			}
@@ -393,7 +393,7 @@ func (r *runner) stdio(l *launch) error {
 		if err != nil {
 			return err
 		}
-		fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 3)
+		fd, err := sys.FcntlInt(f.Fd(), sys.F_DUPFD_CLOEXEC, 3)
 		if err != nil {
 			return fmt.Errorf("duplicate fd %d: %w", i, err)
 		}
@@ -463,7 +463,7 @@ func (l *launch) stdioFile(i int, v any) (*os.File, error) {
 func (l *launch) started() {
 	for i, fd := range l.stdio {
 		if fd >= 0 {
-			_ = unix.Close(fd)
+			_ = sys.Close(fd)
 			l.stdio[i] = -1
 		}
 	}
@@ -472,7 +472,7 @@ func (l *launch) started() {
 	}
 	l.pipeEnds = nil
 	if l.peer >= 0 {
-		_ = unix.Close(l.peer)
+		_ = sys.Close(l.peer)
 		l.peer = -1
 	}
 }
@@ -496,11 +496,11 @@ func (l *launch) finish() {
 	}
 	l.cleanup = nil
 	if l.sock >= 0 {
-		_ = unix.Close(l.sock)
+		_ = sys.Close(l.sock)
 		l.sock = -1
 	}
 	if l.page != nil {
-		_ = unix.Munmap(l.page)
+		_ = sys.Munmap(l.page)
 		l.page, l.rep = nil, nil
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/profilec/profilec/enforcer/internal/sys"
 
 	"github.com/profilec/profilec/enforcer/internal/sysnames"
 )
@@ -30,12 +30,12 @@ type kmsgTail struct{ fd int }
 // openKmsg positions a reader at the end of the log, so only records
 // written after the target started can match.
 func openKmsg() *kmsgTail {
-	fd, err := unix.Open("/dev/kmsg", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	fd, err := sys.Open("/dev/kmsg", sys.O_RDONLY|sys.O_NONBLOCK|sys.O_CLOEXEC, 0)
 	if err != nil {
 		return nil
 	}
-	if _, err := unix.Seek(fd, 0, unix.SEEK_END); err != nil {
-		unix.Close(fd)
+	if _, err := sys.Seek(fd, 0, sys.SEEK_END); err != nil {
+		sys.Close(fd)
 		return nil
 	}
 	return &kmsgTail{fd: fd}
@@ -43,7 +43,7 @@ func openKmsg() *kmsgTail {
 
 func (k *kmsgTail) close() {
 	if k != nil && k.fd >= 0 {
-		unix.Close(k.fd)
+		sys.Close(k.fd)
 		k.fd = -1
 	}
 }
@@ -60,8 +60,8 @@ func (k *kmsgTail) seccompRecord(pid int) (map[string]string, bool) {
 	deadline := time.Now().Add(500 * time.Millisecond)
 	for {
 		for {
-			n, err := unix.Read(k.fd, buf)
-			if err == unix.EPIPE {
+			n, err := sys.Read(k.fd, buf)
+			if err == sys.EPIPE {
 				continue // records were overwritten; keep reading newer ones
 			}
 			if err != nil || n <= 0 {

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"syscall"
 
-	"golang.org/x/sys/unix"
+	"github.com/profilec/profilec/enforcer/internal/sys"
 )
 
 // Forwarding registers for the signals once per process and never lets
@@ -39,7 +39,7 @@ func startForwarding() <-chan struct{} {
 	forwarding.once.Do(func() {
 		forwarding.ready = make(chan struct{})
 		forwarding.subs = map[chan os.Signal]struct{}{}
-		signal.Ignore(unix.SIGPIPE)
+		signal.Ignore(sys.SIGPIPE)
 		go func() {
 			c := make(chan os.Signal, 32)
 			signal.Notify(c, ForwardedSignals...)
@@ -66,7 +66,7 @@ func forward(s syscall.Signal) {
 		// No launch to forward to: what the signal would have done had
 		// nobody caught it.
 		signal.Reset(s)
-		_ = unix.Kill(os.Getpid(), s)
+		_ = sys.Kill(os.Getpid(), s)
 	}
 }
 

@@ -4,7 +4,7 @@ import (
 	"syscall"
 	"unsafe"
 
-	"golang.org/x/sys/unix"
+	"github.com/profilec/profilec/enforcer/internal/sys"
 )
 
 // The child side of a launch is not a program of its own. The supervisor
@@ -121,7 +121,7 @@ func spawnChild(ops []childOp, rep *childReport, trap, a1, a2 uintptr) (pid, err
 		fd   uintptr
 		path uintptr
 		j    uintptr
-		stx  unix.Statx_t
+		stx  sys.Statx_t
 		b    [1]byte
 	)
 	n = len(ops)
@@ -145,61 +145,61 @@ func spawnChild(ops []childOp, rep *childReport, trap, a1, a2 uintptr) (pid, err
 		case opSys:
 			_, _, e = syscall.RawSyscall6(op.nr, op.a[0], op.a[1], op.a[2], op.a[3], op.a[4], op.a[5])
 		case opWrite:
-			fd, _, e = syscall.RawSyscall6(unix.SYS_OPENAT, atFDCWD, op.a[0], unix.O_WRONLY|unix.O_CLOEXEC, 0, 0, 0)
+			fd, _, e = syscall.RawSyscall6(sys.SYS_OPENAT, atFDCWD, op.a[0], sys.O_WRONLY|sys.O_CLOEXEC, 0, 0, 0)
 			if e == 0 {
-				r1, _, e = syscall.RawSyscall(unix.SYS_WRITE, fd, op.a[1], op.a[2])
+				r1, _, e = syscall.RawSyscall(sys.SYS_WRITE, fd, op.a[1], op.a[2])
 				if e == 0 && r1 != op.a[2] {
-					e = unix.EIO
+					e = sys.EIO
 				}
-				syscall.RawSyscall(unix.SYS_CLOSE, fd, 0, 0)
+				syscall.RawSyscall(sys.SYS_CLOSE, fd, 0, 0)
 			}
 		case opResolve:
-			e = unix.ENOENT
+			e = sys.ENOENT
 			for j = 0; j < uintptr(len(op.ptrs)); j++ {
 				if op.a[2] == 0 {
-					_, _, e = syscall.RawSyscall6(unix.SYS_STATX, atFDCWD, op.ptrs[j], 0, unix.STATX_TYPE, uintptr(unsafe.Pointer(&stx)), 0)
-					if e != 0 || uint32(stx.Mode)&unix.S_IFMT == unix.S_IFDIR {
-						e = unix.ENOENT
+					_, _, e = syscall.RawSyscall6(sys.SYS_STATX, atFDCWD, op.ptrs[j], 0, sys.STATX_TYPE, uintptr(unsafe.Pointer(&stx)), 0)
+					if e != 0 || uint32(stx.Mode)&sys.S_IFMT == sys.S_IFDIR {
+						e = sys.ENOENT
 						continue
 					}
 				}
-				_, _, e = syscall.RawSyscall(unix.SYS_FACCESSAT, atFDCWD, op.ptrs[j], unix.X_OK)
+				_, _, e = syscall.RawSyscall(sys.SYS_FACCESSAT, atFDCWD, op.ptrs[j], sys.X_OK)
 				if e == 0 {
 					path = op.ptrs[j]
 					break
 				}
 				if op.a[2] == 0 {
-					e = unix.ENOENT
+					e = sys.ENOENT
 				}
 			}
 		case opWait:
-			r1, _, e = syscall.RawSyscall(unix.SYS_READ, op.a[0], uintptr(unsafe.Pointer(&b[0])), 1)
+			r1, _, e = syscall.RawSyscall(sys.SYS_READ, op.a[0], uintptr(unsafe.Pointer(&b[0])), 1)
 			if e == 0 && r1 != 1 {
-				e = unix.EPIPE
+				e = sys.EPIPE
 			}
 		case opFault:
 			e = errnoInjected
 		case opIfFlags:
-			fd, _, e = syscall.RawSyscall(unix.SYS_SOCKET, unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+			fd, _, e = syscall.RawSyscall(sys.SYS_SOCKET, sys.AF_INET, sys.SOCK_DGRAM|sys.SOCK_CLOEXEC, 0)
 			if e == 0 {
-				_, _, e = syscall.RawSyscall(unix.SYS_IOCTL, fd, unix.SIOCSIFFLAGS, op.a[0])
-				syscall.RawSyscall(unix.SYS_CLOSE, fd, 0, 0)
+				_, _, e = syscall.RawSyscall(sys.SYS_IOCTL, fd, sys.SIOCSIFFLAGS, op.a[0])
+				syscall.RawSyscall(sys.SYS_CLOSE, fd, 0, 0)
 			}
 		case opDropFrom:
 			for j = op.a[0]; j < 64; j++ {
-				_, _, e = syscall.RawSyscall(unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, j, 0)
+				_, _, e = syscall.RawSyscall(sys.SYS_PRCTL, sys.PR_CAPBSET_DROP, j, 0)
 				if e != 0 {
 					break
 				}
 			}
-			if e == unix.EINVAL {
+			if e == sys.EINVAL {
 				e = 0
 			}
 		case opExec:
 			rep.execed = 1
-			_, _, e = syscall.RawSyscall(unix.SYS_EXECVE, path, op.a[1], op.a[2])
+			_, _, e = syscall.RawSyscall(sys.SYS_EXECVE, path, op.a[1], op.a[2])
 		default:
-			e = unix.EINVAL
+			e = sys.EINVAL
 		}
 		if e != 0 && uintptr(e) != op.ok {
 			break
@@ -208,13 +208,13 @@ func spawnChild(ops []childOp, rep *childReport, trap, a1, a2 uintptr) (pid, err
 	}
 	if e == 0 {
 		// Ran out of ops without an execve: a bug, never a launch.
-		e = unix.EINVAL
+		e = sys.EINVAL
 	}
 	// What failed goes to the shared page as plain stores; then die
 	// without a system call the filter might deny: exit_group if it is
 	// allowed, a fault (SIGSEGV, default action) if not.
 	rep.errno = uint32(e)
-	syscall.RawSyscall(unix.SYS_EXIT_GROUP, 127, 0, 0)
+	syscall.RawSyscall(sys.SYS_EXIT_GROUP, 127, 0, 0)
 	*nilWord = 1
 	for {
 	}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/profilec/profilec/enforcer/internal/sys"
 
 	"github.com/profilec/profilec/compiler/plan"
 )
@@ -105,11 +105,11 @@ func Detect(mount string) (int, error) {
 	if mount == "" {
 		mount = DefaultMount
 	}
-	var st unix.Statfs_t
-	if err := unix.Statfs(mount, &st); err != nil {
+	var st sys.Statfs_t
+	if err := sys.Statfs(mount, &st); err != nil {
 		return 0, fmt.Errorf("detect cgroup version: %w", err)
 	}
-	if st.Type == unix.CGROUP2_SUPER_MAGIC {
+	if st.Type == sys.CGROUP2_SUPER_MAGIC {
 		return 2, nil
 	}
 	return 1, nil
@@ -132,7 +132,7 @@ func New(c *plan.Cgroup, o Options) (Manager, error) {
 // Hard errors that Optional may turn into skips: missing delegation or
 // missing controller/file.
 func skippable(err error) bool {
-	return errors.Is(err, os.ErrPermission) || errors.Is(err, os.ErrNotExist) || errors.Is(err, errNoController) || errors.Is(err, unix.EROFS)
+	return errors.Is(err, os.ErrPermission) || errors.Is(err, os.ErrNotExist) || errors.Is(err, errNoController) || errors.Is(err, sys.EROFS)
 }
 
 var errNoController = errors.New("controller not available")
@@ -203,16 +203,16 @@ func rmdirRetry(dir string) error {
 	delay := 100 * time.Microsecond
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		err := unix.Rmdir(dir)
-		if err == nil || err == unix.ENOENT {
+		err := sys.Rmdir(dir)
+		if err == nil || err == sys.ENOENT {
 			return nil
 		}
-		if err == unix.ENOTEMPTY && !isCgroupfs(dir) {
+		if err == sys.ENOTEMPTY && !isCgroupfs(dir) {
 			// A fake tree holds real files; cgroupfs never says ENOTEMPTY
 			// for interface files, only for child cgroups.
 			return os.RemoveAll(dir)
 		}
-		if err != unix.EBUSY || time.Now().After(deadline) {
+		if err != sys.EBUSY || time.Now().After(deadline) {
 			return fmt.Errorf("remove cgroup %s: %w", dir, err)
 		}
 		time.Sleep(delay)
@@ -240,7 +240,7 @@ func killLoop(dir string) error {
 			return nil
 		}
 		for _, p := range pids {
-			_ = unix.Kill(p, unix.SIGKILL)
+			_ = sys.Kill(p, sys.SIGKILL)
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("kill cgroup %s: %d processes remain", dir, len(pids))
@@ -253,9 +253,9 @@ func killLoop(dir string) error {
 }
 
 func isCgroupfs(path string) bool {
-	var st unix.Statfs_t
-	if unix.Statfs(path, &st) != nil {
+	var st sys.Statfs_t
+	if sys.Statfs(path, &st) != nil {
 		return false
 	}
-	return st.Type == unix.CGROUP2_SUPER_MAGIC || st.Type == unix.CGROUP_SUPER_MAGIC
+	return st.Type == sys.CGROUP2_SUPER_MAGIC || st.Type == sys.CGROUP_SUPER_MAGIC
 }

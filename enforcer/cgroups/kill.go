@@ -1,5 +1,5 @@
 package cgroups
 
-import "golang.org/x/sys/unix"
+import "github.com/profilec/profilec/enforcer/internal/sys"
 
-func killPid(p int) error { return unix.Kill(p, unix.SIGKILL) }
+func killPid(p int) error { return sys.Kill(p, sys.SIGKILL) }

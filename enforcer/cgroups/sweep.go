@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/sys/unix"
+	"github.com/profilec/profilec/enforcer/internal/sys"
 )
 
 // Sweep removes the cgroups a previous profilec left behind when it was
@@ -55,14 +55,14 @@ func SweepParents(parents []string) []string {
 			if !ok || err != nil || pid <= 0 {
 				continue
 			}
-			if unix.Kill(pid, 0) != unix.ESRCH {
+			if sys.Kill(pid, 0) != sys.ESRCH {
 				continue // creator alive (or not ours to judge)
 			}
 			dir := filepath.Join(parent, e.Name())
 			if pids, err := readPids(dir); err != nil || len(pids) > 0 {
 				continue
 			}
-			if unix.Rmdir(dir) == nil {
+			if sys.Rmdir(dir) == nil {
 				removed = append(removed, dir)
 			}
 		}
@@ -71,6 +71,6 @@ func SweepParents(parents []string) []string {
 }
 
 func isCgroup2(path string) bool {
-	var st unix.Statfs_t
-	return unix.Statfs(path, &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC
+	var st sys.Statfs_t
+	return sys.Statfs(path, &st) == nil && st.Type == sys.CGROUP2_SUPER_MAGIC
 }

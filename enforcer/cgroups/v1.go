@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/profilec/profilec/enforcer/internal/sys"
 
 	"github.com/profilec/profilec/compiler/plan"
 )
@@ -90,7 +90,7 @@ func (m *v1) create(ctrl string) error {
 			target = filepath.Join(m.mount, target)
 		}
 		real = filepath.Clean(target)
-	} else if !errors.Is(err, unix.EINVAL) {
+	} else if !errors.Is(err, sys.EINVAL) {
 		return fmt.Errorf("create cgroup: %s hierarchy: %w", ctrl, errNoController)
 	}
 	// cpu and cpuacct are often co-mounted ("cpu,cpuacct" with symlinks):
@@ -103,14 +103,14 @@ func (m *v1) create(ctrl string) error {
 	}
 	parent := filepath.Join(real, Parent)
 	dir := filepath.Join(parent, m.name)
-	err := unix.Mkdir(dir, 0o755)
-	if err == unix.ENOENT {
+	err := sys.Mkdir(dir, 0o755)
+	if err == sys.ENOENT {
 		// The first launch on this hierarchy (or a missing hierarchy,
 		// which the parent's mkdir then reports).
-		if err := unix.Mkdir(parent, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		if err := sys.Mkdir(parent, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("create cgroup %s: %w", parent, err)
 		}
-		err = unix.Mkdir(dir, 0o755)
+		err = sys.Mkdir(dir, 0o755)
 	}
 	if err != nil {
 		return fmt.Errorf("create cgroup %s: %w", dir, err)

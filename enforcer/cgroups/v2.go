@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/profilec/profilec/enforcer/internal/sys"
 
 	"github.com/profilec/profilec/compiler/plan"
 )
@@ -53,7 +53,7 @@ func NewV2(c *plan.Cgroup, o Options) (Manager, error) {
 		want = append(want, "pids")
 	}
 	parent := filepath.Join(o.Mount, Parent)
-	if err := unix.Mkdir(parent, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+	if err := sys.Mkdir(parent, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 		return m.noCgroup(fmt.Errorf("create cgroup %s: %w", parent, err))
 	}
 	enabled, err := m.enable(o.Mount, parent, want)
@@ -61,7 +61,7 @@ func NewV2(c *plan.Cgroup, o Options) (Manager, error) {
 		return nil, err
 	}
 	dir := filepath.Join(parent, o.Name)
-	if err := unix.Mkdir(dir, 0o755); err != nil {
+	if err := sys.Mkdir(dir, 0o755); err != nil {
 		return m.noCgroup(fmt.Errorf("create cgroup %s: %w", dir, err))
 	}
 	m.dir = dir
@@ -69,7 +69,7 @@ func NewV2(c *plan.Cgroup, o Options) (Manager, error) {
 		_ = m.Destroy()
 		return nil, err
 	}
-	fd, err := unix.Open(m.dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	fd, err := sys.Open(m.dir, sys.O_PATH|sys.O_DIRECTORY|sys.O_CLOEXEC, 0)
 	if err != nil {
 		_ = m.Destroy()
 		return nil, fmt.Errorf("open cgroup %s: %w", m.dir, err)
@@ -344,7 +344,7 @@ func (m *v2) MemoryLimitFile() string { return "memory.max" }
 
 func (m *v2) Destroy() error {
 	if m.fd >= 0 {
-		_ = unix.Close(m.fd)
+		_ = sys.Close(m.fd)
 		m.fd = -1
 	}
 	if m.dir == "" {

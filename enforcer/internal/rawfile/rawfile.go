@@ -8,21 +8,21 @@ package rawfile
 import (
 	"os"
 
-	"golang.org/x/sys/unix"
+	"github.com/profilec/profilec/enforcer/internal/sys"
 )
 
 // ReadFile is os.ReadFile without the poller; errors are *os.PathError.
 func ReadFile(path string) ([]byte, error) {
-	fd, err := open(path, unix.O_RDONLY, 0)
+	fd, err := open(path, sys.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}
-	defer unix.Close(fd)
+	defer sys.Close(fd)
 	// Sized to the file where stat knows it (a plan), so that it is read
 	// into one buffer; procfs and cgroupfs say 0 and are read growing.
 	size := 512
-	var st unix.Stat_t
-	if unix.Fstat(fd, &st) == nil && st.Size > 0 && st.Size < 1<<30 {
+	var st sys.Stat_t
+	if sys.Fstat(fd, &st) == nil && st.Size > 0 && st.Size < 1<<30 {
 		size = int(st.Size) + 1 // +1: EOF in the same read
 	}
 	b := make([]byte, 0, size)
@@ -30,8 +30,8 @@ func ReadFile(path string) ([]byte, error) {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
 		}
-		n, err := unix.Read(fd, b[len(b):cap(b)])
-		if err == unix.EINTR {
+		n, err := sys.Read(fd, b[len(b):cap(b)])
+		if err == sys.EINTR {
 			continue
 		}
 		if err != nil {
@@ -47,20 +47,20 @@ func ReadFile(path string) ([]byte, error) {
 // WriteFile writes data in one write(2), which is what cgroupfs and
 // procfs parse; flag adds to O_WRONLY (O_CREAT for a fake tree in tests).
 func WriteFile(path string, data []byte, flag int) error {
-	fd, err := open(path, unix.O_WRONLY|flag, 0o644)
+	fd, err := open(path, sys.O_WRONLY|flag, 0o644)
 	if err != nil {
 		return err
 	}
-	n, err := unix.Write(fd, data)
-	for err == unix.EINTR {
-		n, err = unix.Write(fd, data)
+	n, err := sys.Write(fd, data)
+	for err == sys.EINTR {
+		n, err = sys.Write(fd, data)
 	}
-	cerr := unix.Close(fd)
+	cerr := sys.Close(fd)
 	switch {
 	case err != nil:
 		return &os.PathError{Op: "write", Path: path, Err: err}
 	case n != len(data):
-		return &os.PathError{Op: "write", Path: path, Err: unix.EIO}
+		return &os.PathError{Op: "write", Path: path, Err: sys.EIO}
 	case cerr != nil:
 		return &os.PathError{Op: "close", Path: path, Err: cerr}
 	}
@@ -69,8 +69,8 @@ func WriteFile(path string, data []byte, flag int) error {
 
 func open(path string, flag int, perm uint32) (int, error) {
 	for {
-		fd, err := unix.Open(path, flag|unix.O_CLOEXEC, perm)
-		if err == unix.EINTR {
+		fd, err := sys.Open(path, flag|sys.O_CLOEXEC, perm)
+		if err == sys.EINTR {
 			continue
 		}
 		if err != nil {
