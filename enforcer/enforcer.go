@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/profilec/profilec/enforcer/internal/text"
 	"io"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -102,35 +101,12 @@ type Result struct {
 
 var runSeq atomic.Uint64
 
-// gcPause counts the launches in flight that want the collector off, so
-// concurrent Runs restore the caller's setting only when the last ends.
-var gcPause struct {
-	sync.Mutex
-	n   int
-	old int
-}
-
-// pauseGC turns the collector off until the returned func (safe to call
-// twice) is called.
-func pauseGC() func() {
-	gcPause.Lock()
-	if gcPause.n == 0 {
-		gcPause.old = debug.SetGCPercent(-1)
-	}
-	gcPause.n++
-	gcPause.Unlock()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			gcPause.Lock()
-			gcPause.n--
-			if gcPause.n == 0 {
-				debug.SetGCPercent(gcPause.old)
-			}
-			gcPause.Unlock()
-		})
-	}
-}
+// PauseGC, when set, is called as a launch starts, and what it returns
+// once the target runs: the CLI installs gcpause.Pause to keep the
+// collector off meanwhile. A CLI that linked a policy engine starts with
+// a heap the collector would otherwise choose that moment to scan, and a
+// collection's stop-the-world would wait for the vfork child's execve.
+var PauseGC func() (resume func())
 
 // ForwardedSignals are relayed to the target with Options.ForwardSignals.
 // SIGURG is deliberately absent: the Go runtime uses it to preempt
@@ -211,7 +187,7 @@ func (r *runner) validate() error {
 		return errors.New("no command to run")
 	}
 	for _, a := range r.argv {
-		if strings.IndexByte(a, 0) >= 0 {
+		if text.IndexByte(a, 0) >= 0 {
 			return errors.New("command contains a NUL byte")
 		}
 	}
@@ -303,10 +279,11 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 		r.kmsg = openKmsg()
 		defer r.kmsg.close()
 	}
-	// A collection during the launch only delays the target: the launch
-	// allocates little, and a CLI that linked a policy engine starts with
-	// a heap the collector would otherwise choose this moment to scan.
-	resumeGC := pauseGC()
+	// A collection during the launch only delays the target (PauseGC).
+	resumeGC := func() {}
+	if PauseGC != nil {
+		resumeGC = PauseGC()
+	}
 	defer resumeGC()
 	if err := r.start(); err != nil {
 		return Result{}, stepErr("start", err)
@@ -490,7 +467,7 @@ func (r *runner) diedBeforeExec() string {
 	}
 	if r.l.rep.execed == 1 {
 		comm, err := rawfile.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
-		if err != nil || strings.TrimSpace(string(comm)) != initComm {
+		if err != nil || text.TrimSpace(string(comm)) != initComm {
 			return ""
 		}
 	}
@@ -691,7 +668,7 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 			res.Stats = &Stats{Stats: st, CgroupVersion: r.cg.Version()}
 		}
 		if err := r.cg.Destroy(); err != nil {
-			res.Report = strings.TrimPrefix(res.Report+"; "+err.Error(), "; ")
+			res.Report = text.TrimPrefix(res.Report+"; "+err.Error(), "; ")
 		}
 		r.cg = nil
 	} else if r.o.Stats {
@@ -726,12 +703,12 @@ func handles(pid int, sig syscall.Signal) bool {
 	}
 	bit := uint64(1) << (uint(sig) - 1)
 	seen := 0
-	for _, line := range strings.Split(string(b), "\n") {
-		k, v, ok := strings.Cut(line, ":")
+	for _, line := range text.Split(string(b), "\n") {
+		k, v, ok := text.Cut(line, ":")
 		if !ok || (k != "SigCgt" && k != "SigIgn") {
 			continue
 		}
-		m, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+		m, err := strconv.ParseUint(text.TrimSpace(v), 16, 64)
 		if err != nil || m&bit != 0 {
 			return true
 		}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
@@ -73,22 +72,6 @@ func TestStepErrorFormat(t *testing.T) {
 	err := error(&StepError{Step: "mount-proc", Err: cause})
 	if err.Error() != "mount-proc: operation not permitted" || !errors.Is(err, cause) {
 		t.Errorf("%q", err)
-	}
-}
-
-func TestPauseGCNests(t *testing.T) {
-	before := debug.SetGCPercent(77)
-	defer debug.SetGCPercent(before)
-	a := pauseGC()
-	b := pauseGC()
-	a()
-	a() // a second call must not undo b's pause
-	if got := debug.SetGCPercent(-1); got != -1 {
-		t.Errorf("collector back on (%d) while a launch is in flight", got)
-	}
-	b()
-	if got := debug.SetGCPercent(77); got != 77 {
-		t.Errorf("GC percent %d after the last launch, want the caller's 77", got)
 	}
 }
 

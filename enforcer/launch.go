@@ -3,10 +3,10 @@ package enforcer
 import (
 	"errors"
 	"fmt"
+	"github.com/profilec/profilec/enforcer/internal/text"
 	"io"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -346,16 +346,16 @@ func (r *runner) resolveOp(l *launch, env []string) error {
 	exact := uintptr(0)
 	what := "resolve executable " + name
 	bare := false
-	if strings.Contains(name, "/") {
+	if text.Contains(name, "/") {
 		cands, exact = []string{name}, 1
 	} else {
 		path := defaultPath
 		for _, kv := range env {
-			if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			if v, ok := text.CutPrefix(kv, "PATH="); ok {
 				path = v
 			}
 		}
-		for _, dir := range strings.Split(path, ":") {
+		for _, dir := range text.Split(path, ":") {
 			if dir == "" {
 				dir = "."
 			}
@@ -533,11 +533,11 @@ func idMapText(m []plan.IDMap, self int) string {
 	if len(m) == 0 {
 		return "0 " + strconv.Itoa(self) + " 1\n"
 	}
-	var b strings.Builder
+	var b []byte
 	for _, x := range m {
-		fmt.Fprintf(&b, "%d %d %d\n", x.ContainerID, x.HostID, x.Size)
+		b = fmt.Appendf(b, "%d %d %d\n", x.ContainerID, x.HostID, x.Size)
 	}
-	return b.String()
+	return string(b)
 }
 
 // cloneArgs is struct clone_args (clone3(2)), up to the cgroup field.

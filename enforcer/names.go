@@ -2,8 +2,8 @@ package enforcer
 
 import (
 	"fmt"
+	"github.com/profilec/profilec/enforcer/internal/text"
 	"runtime"
-	"strings"
 
 	"github.com/profilec/profilec/enforcer/internal/sys"
 )
@@ -57,7 +57,7 @@ var capByName = map[string]uint{
 func capMask(names []string) (uint64, error) {
 	var m uint64
 	for _, n := range names {
-		c, ok := capByName[strings.ToUpper(n)]
+		c, ok := capByName[text.ToUpper(n)]
 		if !ok {
 			return 0, fmt.Errorf("unknown capability %q", n)
 		}
@@ -86,7 +86,7 @@ var rlimitByName = map[string]int{
 }
 
 func rlimitResource(name string) (int, error) {
-	n := strings.ToLower(strings.TrimPrefix(strings.ToUpper(name), "RLIMIT_"))
+	n := text.ToLower(text.TrimPrefix(text.ToUpper(name), "RLIMIT_"))
 	r, ok := rlimitByName[n]
 	if !ok {
 		return 0, fmt.Errorf("unknown rlimit %q", name)
@@ -107,8 +107,8 @@ var seccompFlagByName = map[string]uintptr{
 func seccompFlags(names []string) (uintptr, error) {
 	var f uintptr
 	for _, n := range names {
-		key := strings.ToUpper(n)
-		if !strings.HasPrefix(key, "SECCOMP_FILTER_FLAG_") {
+		key := text.ToUpper(n)
+		if !text.HasPrefix(key, "SECCOMP_FILTER_FLAG_") {
 			key = "SECCOMP_FILTER_FLAG_" + key
 		}
 		switch key {
@@ -146,5 +146,5 @@ func nativeArch() string {
 	case "loong64":
 		return "SCMP_ARCH_LOONGARCH64"
 	}
-	return "SCMP_ARCH_" + strings.ToUpper(runtime.GOARCH)
+	return "SCMP_ARCH_" + text.ToUpper(runtime.GOARCH)
 }

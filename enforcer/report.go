@@ -3,9 +3,9 @@ package enforcer
 import (
 	"bytes"
 	"fmt"
+	"github.com/profilec/profilec/enforcer/internal/text"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/profilec/profilec/enforcer/internal/sys"
@@ -81,12 +81,12 @@ func (k *kmsgTail) seccompRecord(pid int) (map[string]string, bool) {
 
 func auditFields(rec string) map[string]string {
 	m := map[string]string{}
-	if i := strings.Index(rec, "type=1326"); i >= 0 {
+	if i := text.Index(rec, "type=1326"); i >= 0 {
 		rec = rec[i:]
 	}
-	for _, f := range strings.Fields(rec) {
-		if k, v, ok := strings.Cut(f, "="); ok {
-			m[k] = strings.Trim(v, `"`)
+	for _, f := range text.Fields(rec) {
+		if k, v, ok := text.Cut(f, "="); ok {
+			m[k] = text.Trim(v, `"`)
 		}
 	}
 	return m
@@ -155,5 +155,5 @@ func mib(n int64) string {
 	if n < 0 {
 		return "unknown"
 	}
-	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", float64(n)/(1<<20)), "0"), ".") + " MiB"
+	return text.TrimSuffix(text.TrimRight(fmt.Sprintf("%.2f", float64(n)/(1<<20)), "0"), ".") + " MiB"
 }

@@ -14,6 +14,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/profilec/profilec/enforcer"
+	"github.com/profilec/profilec/enforcer/gcpause"
 	"github.com/profilec/profilec/recorder"
 	// Imported for its init: `exec PLAN.json` moves to the lean
 	// profilec-init beside this binary before the rest of the CLI's
@@ -25,6 +27,9 @@ func main() {
 	// The recorder re-executes this binary as the init stage of a recorded
 	// process; that stage must start before anything else runs.
 	recorder.Main()
+	// A launch from a profile runs in a CLI with a policy engine's heap:
+	// keep the collector off while it is in flight.
+	enforcer.PauseGC = gcpause.Pause
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGPIPE)
 	code := exitCode(run(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr)

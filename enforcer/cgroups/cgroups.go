@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"github.com/profilec/profilec/enforcer/internal/rawfile"
+	"github.com/profilec/profilec/enforcer/internal/text"
 	"os"
-	"path/filepath"
+	"path"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/profilec/profilec/enforcer/internal/sys"
@@ -159,7 +159,7 @@ func readInt(path string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	s := strings.TrimSpace(string(b))
+	s := text.TrimSpace(string(b))
 	if s == "max" {
 		return -1, nil
 	}
@@ -173,8 +173,8 @@ func readKey(path, key string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
+	for _, line := range text.Split(string(b), "\n") {
+		f := text.Fields(line)
 		if len(f) == 2 && f[0] == key {
 			return strconv.ParseInt(f[1], 10, 64)
 		}
@@ -183,12 +183,12 @@ func readKey(path, key string) (int64, error) {
 }
 
 func readPids(dir string) ([]int, error) {
-	b, err := rawfile.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	b, err := rawfile.ReadFile(path.Join(dir, "cgroup.procs"))
 	if err != nil {
 		return nil, err
 	}
 	var pids []int
-	for _, f := range strings.Fields(string(b)) {
+	for _, f := range text.Fields(string(b)) {
 		if p, err := strconv.Atoi(f); err == nil {
 			pids = append(pids, p)
 		}

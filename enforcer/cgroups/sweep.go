@@ -1,10 +1,10 @@
 package cgroups
 
 import (
+	"github.com/profilec/profilec/enforcer/internal/text"
 	"os"
-	"path/filepath"
+	"path"
 	"strconv"
-	"strings"
 
 	"github.com/profilec/profilec/enforcer/internal/sys"
 )
@@ -21,7 +21,7 @@ func Sweep(mount string) []string {
 	}
 	var parents []string
 	if isCgroup2(mount) {
-		parents = []string{filepath.Join(mount, Parent)}
+		parents = []string{path.Join(mount, Parent)}
 	} else {
 		// Not filepath.Glob(mount/*/profilec): that lists every
 		// hierarchy's root directory (dozens of control files each) just
@@ -29,7 +29,7 @@ func Sweep(mount string) []string {
 		// hierarchy, and a missing one fails at ReadDir below.
 		roots, _ := os.ReadDir(mount)
 		for _, r := range roots {
-			parents = append(parents, filepath.Join(mount, r.Name(), Parent))
+			parents = append(parents, path.Join(mount, r.Name(), Parent))
 		}
 	}
 	return SweepParents(parents)
@@ -50,7 +50,7 @@ func SweepParents(parents []string) []string {
 			if !e.IsDir() {
 				continue
 			}
-			pidStr, _, ok := strings.Cut(e.Name(), "-")
+			pidStr, _, ok := text.Cut(e.Name(), "-")
 			pid, err := strconv.Atoi(pidStr)
 			if !ok || err != nil || pid <= 0 {
 				continue
@@ -58,7 +58,7 @@ func SweepParents(parents []string) []string {
 			if sys.Kill(pid, 0) != sys.ESRCH {
 				continue // creator alive (or not ours to judge)
 			}
-			dir := filepath.Join(parent, e.Name())
+			dir := path.Join(parent, e.Name())
 			if pids, err := readPids(dir); err != nil || len(pids) > 0 {
 				continue
 			}

@@ -6,7 +6,7 @@ import (
 	"github.com/profilec/profilec/enforcer/internal/rawfile"
 	"math"
 	"os"
-	"path/filepath"
+	"path"
 	"strconv"
 	"time"
 
@@ -81,28 +81,28 @@ func NewV1(c *plan.Cgroup, o Options) (Manager, error) {
 }
 
 func (m *v1) create(ctrl string) error {
-	root := filepath.Join(m.mount, ctrl)
+	root := path.Join(m.mount, ctrl)
 	// Co-mounted controllers are symlinks ("cpu" -> "cpu,cpuacct"); a
 	// plain hierarchy needs no EvalSymlinks (an lstat per path element).
 	real := root
 	if target, err := os.Readlink(root); err == nil {
-		if !filepath.IsAbs(target) {
-			target = filepath.Join(m.mount, target)
+		if !path.IsAbs(target) {
+			target = path.Join(m.mount, target)
 		}
-		real = filepath.Clean(target)
+		real = path.Clean(target)
 	} else if !errors.Is(err, sys.EINVAL) {
 		return fmt.Errorf("create cgroup: %s hierarchy: %w", ctrl, errNoController)
 	}
 	// cpu and cpuacct are often co-mounted ("cpu,cpuacct" with symlinks):
 	// one directory serves both.
 	for c, d := range m.dirs {
-		if filepath.Dir(filepath.Dir(d)) == real {
+		if path.Dir(path.Dir(d)) == real {
 			m.dirs[ctrl] = m.dirs[c]
 			return nil
 		}
 	}
-	parent := filepath.Join(real, Parent)
-	dir := filepath.Join(parent, m.name)
+	parent := path.Join(real, Parent)
+	dir := path.Join(parent, m.name)
 	err := sys.Mkdir(dir, 0o755)
 	if err == sys.ENOENT {
 		// The first launch on this hierarchy (or a missing hierarchy,
@@ -125,7 +125,7 @@ func (m *v1) set(ctrl, file, val, what string) error {
 	if !ok {
 		return nil // controller skipped as optional; already reported
 	}
-	err := writeFile(filepath.Join(dir, file), val)
+	err := writeFile(path.Join(dir, file), val)
 	if err != nil && m.c.Optional && skippable(err) {
 		m.skipped = append(m.skipped, what+": "+err.Error())
 		return nil
@@ -259,7 +259,7 @@ func (m *v1) CgroupFD() int     { return -1 }
 func (m *v1) Parents() []string {
 	ps := make([]string, 0, len(m.order))
 	for _, c := range m.order {
-		ps = append(ps, filepath.Dir(m.dirs[c]))
+		ps = append(ps, path.Dir(m.dirs[c]))
 	}
 	return ps
 }
@@ -267,7 +267,7 @@ func (m *v1) Parents() []string {
 func (m *v1) Join(pid int) error {
 	s := strconv.Itoa(pid)
 	for _, c := range m.order {
-		if err := writeFile(filepath.Join(m.dirs[c], "cgroup.procs"), s); err != nil {
+		if err := writeFile(path.Join(m.dirs[c], "cgroup.procs"), s); err != nil {
 			return fmt.Errorf("join cgroup: %w", err)
 		}
 	}
@@ -277,7 +277,7 @@ func (m *v1) Join(pid int) error {
 func (m *v1) SelfJoinFiles() []string {
 	var fs []string
 	for _, c := range m.order {
-		fs = append(fs, filepath.Join(m.dirs[c], "tasks"))
+		fs = append(fs, path.Join(m.dirs[c], "tasks"))
 	}
 	return fs
 }
@@ -300,10 +300,10 @@ func (m *v1) Kill() error {
 	if dir, ok := m.dirs["freezer"]; ok {
 		// Frozen tasks cannot fork, so one pass of SIGKILL reaches all;
 		// they die as soon as they are thawed.
-		if err := writeFile(filepath.Join(dir, "freezer.state"), "FROZEN"); err == nil {
+		if err := writeFile(path.Join(dir, "freezer.state"), "FROZEN"); err == nil {
 			deadline := time.Now().Add(2 * time.Second)
 			for time.Now().Before(deadline) {
-				b, err := rawfile.ReadFile(filepath.Join(dir, "freezer.state"))
+				b, err := rawfile.ReadFile(path.Join(dir, "freezer.state"))
 				if err != nil || string(b) != "FREEZING\n" {
 					break
 				}
@@ -313,7 +313,7 @@ func (m *v1) Kill() error {
 			for _, p := range pids {
 				_ = killPid(p)
 			}
-			_ = writeFile(filepath.Join(dir, "freezer.state"), "THAWED")
+			_ = writeFile(path.Join(dir, "freezer.state"), "THAWED")
 		}
 		return killLoop(dir)
 	}
@@ -325,13 +325,13 @@ func (m *v1) NeedsSampling() bool {
 	if !ok {
 		return false
 	}
-	_, err := os.Stat(filepath.Join(d, "pids.peak"))
+	_, err := os.Stat(path.Join(d, "pids.peak"))
 	return err != nil
 }
 
 func (m *v1) Sample() {
 	if d, ok := m.dirs["pids"]; ok {
-		if n, err := readInt(filepath.Join(d, "pids.current")); err == nil && n > m.peak {
+		if n, err := readInt(path.Join(d, "pids.current")); err == nil && n > m.peak {
 			m.peak = n
 		}
 	}
@@ -341,18 +341,18 @@ func (m *v1) Stats() (Stats, error) {
 	var s Stats
 	var errs []error
 	if d, ok := m.dirs["memory"]; ok {
-		v, err := readInt(filepath.Join(d, "memory.max_usage_in_bytes"))
+		v, err := readInt(path.Join(d, "memory.max_usage_in_bytes"))
 		errs = append(errs, err)
 		s.PeakMemory = v
 	}
 	if d, ok := m.dirs["cpuacct"]; ok {
-		v, err := readInt(filepath.Join(d, "cpuacct.usage"))
+		v, err := readInt(path.Join(d, "cpuacct.usage"))
 		errs = append(errs, err)
 		s.CPUTime = time.Duration(v)
 	}
 	if d, ok := m.dirs["pids"]; ok {
 		// pids.peak exists since Linux 6.13 (v1 and v2); sample before.
-		if p, err := readInt(filepath.Join(d, "pids.peak")); err == nil {
+		if p, err := readInt(path.Join(d, "pids.peak")); err == nil {
 			s.PeakPids = p
 		} else {
 			m.Sample()
@@ -372,7 +372,7 @@ func (m *v1) OOMKills() (int64, error) {
 	}
 	// oom_kill appeared in memory.oom_control in Linux 4.13; before that
 	// under_oom is all there is.
-	return readKey(filepath.Join(d, "memory.oom_control"), "oom_kill")
+	return readKey(path.Join(d, "memory.oom_control"), "oom_kill")
 }
 
 func (m *v1) MemoryLimitFile() string { return "memory.limit_in_bytes" }

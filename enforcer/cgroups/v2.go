@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"github.com/profilec/profilec/enforcer/internal/rawfile"
+	"github.com/profilec/profilec/enforcer/internal/text"
 	"os"
-	"path/filepath"
+	"path"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/profilec/profilec/enforcer/internal/sys"
@@ -52,7 +52,7 @@ func NewV2(c *plan.Cgroup, o Options) (Manager, error) {
 	if m.c.PidsMax != nil || o.Stats {
 		want = append(want, "pids")
 	}
-	parent := filepath.Join(o.Mount, Parent)
+	parent := path.Join(o.Mount, Parent)
 	if err := sys.Mkdir(parent, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 		return m.noCgroup(fmt.Errorf("create cgroup %s: %w", parent, err))
 	}
@@ -60,7 +60,7 @@ func NewV2(c *plan.Cgroup, o Options) (Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(parent, o.Name)
+	dir := path.Join(parent, o.Name)
 	if err := sys.Mkdir(dir, 0o755); err != nil {
 		return m.noCgroup(fmt.Errorf("create cgroup %s: %w", dir, err))
 	}
@@ -96,17 +96,17 @@ func (m *v2) enable(mount, parent string, want []string) (map[string]bool, error
 	if len(want) == 0 {
 		return enabled, nil
 	}
-	b, err := rawfile.ReadFile(filepath.Join(parent, "cgroup.controllers"))
+	b, err := rawfile.ReadFile(path.Join(parent, "cgroup.controllers"))
 	if err != nil {
 		return nil, fmt.Errorf("read cgroup controllers: %w", err)
 	}
 	have := map[string]bool{}
-	for _, c := range strings.Fields(string(b)) {
+	for _, c := range text.Fields(string(b)) {
 		have[c] = true
 	}
-	sub, _ := rawfile.ReadFile(filepath.Join(parent, "cgroup.subtree_control"))
+	sub, _ := rawfile.ReadFile(path.Join(parent, "cgroup.subtree_control"))
 	on := map[string]bool{}
-	for _, c := range strings.Fields(string(sub)) {
+	for _, c := range text.Fields(string(sub)) {
 		on[c] = true
 	}
 	var add []string
@@ -127,7 +127,7 @@ func (m *v2) enable(mount, parent string, want []string) (map[string]bool, error
 	if len(add) > 0 {
 		// One write enables them all; the kernel parses a space-separated
 		// list.
-		if err := writeFileFlags(filepath.Join(parent, "cgroup.subtree_control"), strings.Join(add, " "), m.create); err != nil {
+		if err := writeFileFlags(path.Join(parent, "cgroup.subtree_control"), text.Join(add, " "), m.create); err != nil {
 			if !(m.c.Optional && skippable(err)) {
 				return nil, fmt.Errorf("enable cgroup controllers: %w", err)
 			}
@@ -144,7 +144,7 @@ func (m *v2) set(ctrl string, enabled map[string]bool, file, val, what string) e
 	if !enabled[ctrl] {
 		return nil // skipped as optional; already reported
 	}
-	err := writeFileFlags(filepath.Join(m.dir, file), val, m.create)
+	err := writeFileFlags(path.Join(m.dir, file), val, m.create)
 	if err != nil && m.c.Optional && skippable(err) {
 		m.skipped = append(m.skipped, what+": "+err.Error())
 		return nil
@@ -201,7 +201,7 @@ func (m *v2) apply(en map[string]bool) error {
 			}
 		}
 		if len(parts) > 0 {
-			ws = append(ws, w{"io", "io.max", io.Device + " " + strings.Join(parts, " "), "io max " + io.Device})
+			ws = append(ws, w{"io", "io.max", io.Device + " " + text.Join(parts, " "), "io max " + io.Device})
 		}
 	}
 	for _, x := range ws {
@@ -221,14 +221,14 @@ func (m *v2) Parents() []string {
 	if m.dir == "" {
 		return nil
 	}
-	return []string{filepath.Dir(m.dir)}
+	return []string{path.Dir(m.dir)}
 }
 
 func (m *v2) Join(pid int) error {
 	if m.dir == "" {
 		return nil
 	}
-	if err := writeFile(filepath.Join(m.dir, "cgroup.procs"), strconv.Itoa(pid)); err != nil {
+	if err := writeFile(path.Join(m.dir, "cgroup.procs"), strconv.Itoa(pid)); err != nil {
 		return fmt.Errorf("join cgroup: %w", err)
 	}
 	return nil
@@ -243,7 +243,7 @@ func (m *v2) SetPids() error {
 	if m.c.PidsMax == nil {
 		return nil
 	}
-	err := writeFileFlags(filepath.Join(m.dir, "pids.max"), maxOr(*m.c.PidsMax), m.create)
+	err := writeFileFlags(path.Join(m.dir, "pids.max"), maxOr(*m.c.PidsMax), m.create)
 	if err != nil && m.c.Optional && skippable(err) {
 		m.skipped = append(m.skipped, "pids max: "+err.Error())
 		return nil
@@ -260,15 +260,15 @@ func (m *v2) Kill() error {
 	}
 	// cgroup.kill (Linux 5.14) kills the whole cgroup atomically, forks in
 	// flight included; older kernels get freeze, kill, thaw.
-	if err := writeFile(filepath.Join(m.dir, "cgroup.kill"), "1"); err == nil {
+	if err := writeFile(path.Join(m.dir, "cgroup.kill"), "1"); err == nil {
 		return waitEmpty(m.dir)
 	}
-	if err := writeFile(filepath.Join(m.dir, "cgroup.freeze"), "1"); err == nil {
+	if err := writeFile(path.Join(m.dir, "cgroup.freeze"), "1"); err == nil {
 		pids, _ := readPids(m.dir)
 		for _, p := range pids {
 			_ = killPid(p)
 		}
-		_ = writeFile(filepath.Join(m.dir, "cgroup.freeze"), "0")
+		_ = writeFile(path.Join(m.dir, "cgroup.freeze"), "0")
 	}
 	return killLoop(m.dir)
 }
@@ -278,7 +278,7 @@ func (m *v2) Kill() error {
 func waitEmpty(dir string) error {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if n, err := readKey(filepath.Join(dir, "cgroup.events"), "populated"); err != nil || n == 0 {
+		if n, err := readKey(path.Join(dir, "cgroup.events"), "populated"); err != nil || n == 0 {
 			return nil
 		}
 		if pids, err := readPids(dir); err == nil && len(pids) == 0 {
@@ -295,7 +295,7 @@ func (m *v2) NeedsSampling() bool {
 	if m.dir == "" {
 		return false
 	}
-	_, err := os.Stat(filepath.Join(m.dir, "pids.peak"))
+	_, err := os.Stat(path.Join(m.dir, "pids.peak"))
 	return err != nil
 }
 
@@ -303,7 +303,7 @@ func (m *v2) Sample() {
 	if m.dir == "" {
 		return
 	}
-	if n, err := readInt(filepath.Join(m.dir, "pids.current")); err == nil && n > m.peak {
+	if n, err := readInt(path.Join(m.dir, "pids.current")); err == nil && n > m.peak {
 		m.peak = n
 	}
 }
@@ -314,14 +314,14 @@ func (m *v2) Stats() (Stats, error) {
 		return s, nil
 	}
 	var errs []error
-	v, err := readInt(filepath.Join(m.dir, "memory.peak"))
+	v, err := readInt(path.Join(m.dir, "memory.peak"))
 	errs = append(errs, err)
 	s.PeakMemory = v
-	u, err := readKey(filepath.Join(m.dir, "cpu.stat"), "usage_usec")
+	u, err := readKey(path.Join(m.dir, "cpu.stat"), "usage_usec")
 	errs = append(errs, err)
 	s.CPUTime = time.Duration(u) * time.Microsecond
 	// pids.peak appeared in Linux 6.13; sample pids.current before it.
-	if p, err := readInt(filepath.Join(m.dir, "pids.peak")); err == nil {
+	if p, err := readInt(path.Join(m.dir, "pids.peak")); err == nil {
 		s.PeakPids = p
 	} else {
 		m.Sample()
@@ -337,7 +337,7 @@ func (m *v2) OOMKills() (int64, error) {
 	if m.dir == "" {
 		return 0, nil
 	}
-	return readKey(filepath.Join(m.dir, "memory.events"), "oom_kill")
+	return readKey(path.Join(m.dir, "memory.events"), "oom_kill")
 }
 
 func (m *v2) MemoryLimitFile() string { return "memory.max" }
