@@ -17,9 +17,8 @@ import (
 	"github.com/profilec/profilec/enforcer"
 	"github.com/profilec/profilec/enforcer/gcpause"
 	"github.com/profilec/profilec/recorder"
-	// Imported for its init: `exec PLAN.json` moves to the lean
-	// profilec-init beside this binary before the rest of the CLI's
-	// packages initialise.
+	// Imported for its init: `exec PLAN.json -- CMD` runs from there,
+	// before the rest of the CLI's packages initialise.
 	_ "github.com/profilec/profilec/enforcer/handoff/early"
 )
 

@@ -88,11 +88,12 @@ func TestCompareLaunch(t *testing.T) {
 	dir := t.TempDir()
 
 	// profilec: the binary users run, and the plan compiled from Docker's
-	// default profile with the benchmark's namespaces and limits.
-	// It is installed with profilec-init beside it, as a release ships it.
+	// default profile with the benchmark's namespaces and limits; and, in
+	// a directory of its own, the lean profilec-init for reference.
 	profilec := filepath.Join(dir, "profilec")
-	for _, pkg := range []string{"./cmd/profilec", "./enforcer/cmd/profilec-init"} {
-		build := exec.Command("go", "build", "-o", dir, pkg)
+	leanDir := filepath.Join(dir, "lean")
+	for pkg, out := range map[string]string{"./cmd/profilec": dir, "./enforcer/cmd/profilec-init": leanDir} {
+		build := exec.Command("go", "build", "-o", out+"/", pkg)
 		build.Dir = moduleRoot(t)
 		// As released: pure Go and statically linked. A cgo build would
 		// start through the dynamic loader and libc, ~0.7 ms per launch.
@@ -192,14 +193,14 @@ func TestCompareLaunch(t *testing.T) {
 	// the comparison above: the same launch from the lean launcher, which
 	// links only the enforcer (what profilec exec costs without the CLI's
 	// start-up); the CLI starting and exiting without launching anything
-	// (profilec exec of a plan file pays only its part before package
-	// enforcer/handoff/early hands the launch over; a profile to compile
-	// pays all of it); and bwrap as many sandboxes use it, with a
-	// read-only root and a private /dev.
+	// (profilec exec of a plan file pays only the part before package
+	// enforcer/handoff/early runs the launch; a profile to compile pays
+	// all of it); and bwrap as many sandboxes use it, with a read-only
+	// root and a private /dev.
 	ref := []*tool{
 		{name: "bwrap", cmd: tools[1].cmd},
 		{name: "profilec-init exec (lean launcher)", cmd: func(int) *exec.Cmd {
-			return exec.Command(filepath.Join(dir, "profilec-init"), "exec", planFile, "--", "/bin/true")
+			return exec.Command(filepath.Join(leanDir, "profilec-init"), "exec", planFile, "--", "/bin/true")
 		}},
 		{name: "profilec version (CLI start-up only)", cmd: func(int) *exec.Cmd {
 			return exec.Command(profilec, "version")
@@ -244,7 +245,7 @@ func TestCompareLaunch(t *testing.T) {
 		fmt.Fprintf(&b, "| %s | %.2f ms |\n", tl.name, ms(median(tl.times)))
 	}
 	rbw, lean := median(ref[0].times), median(ref[1].times)
-	fmt.Fprintf(&b, "\nThe lean launcher takes %.2fx the time of bwrap; the CLI's handoff to it costs profilec exec about %.2f ms "+
+	fmt.Fprintf(&b, "\nThe lean launcher takes %.2fx the time of bwrap; the CLI's start-up before its early launch costs profilec exec about %.2f ms "+
 		"(profilec exec in the pass above less the lean launcher here, each against its own pass's bwrap).\n",
 		float64(lean)/float64(rbw), ms(qpc-qbw)-ms(lean-rbw))
 	t.Log("\n" + b.String())

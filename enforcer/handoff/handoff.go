@@ -1,23 +1,16 @@
-// Package handoff is the agreement by which the profilec CLI passes `profilec exec PLAN.json -- CMD` to the lean profilec-init installed beside it (see package early).
+// Package handoff says which `profilec exec` command lines the CLI's early launch path (package early) takes: a compiled plan and nothing it would answer differently from the CLI.
 package handoff
 
 // No imports: package early, which imports this one, must initialise
 // before the CLI's heavy dependencies.
 
-const (
-	// Arg is profilec-init's first argument when the CLI hands it an exec:
-	// profilec-init Arg CLI-PATH CLI-ARGV0 exec ARGS...
-	Arg = "exec-from-profilec-v1"
-	// EnvOff, set by profilec-init when it hands a launch back, keeps the
-	// CLI from handing it over again. The CLI removes it at once, so the
-	// target never sees it.
-	EnvOff = "_PROFILEC_NO_HANDOFF"
-	// Lean is the launcher's file name, beside the CLI.
-	Lean = "profilec-init"
-)
+// EnvOff, when set, sends `profilec exec PLAN.json` through the CLI's
+// own exec path instead of the early one (tests compare the two). The
+// CLI removes it at once, so the target never sees it.
+const EnvOff = "_PROFILEC_NO_HANDOFF"
 
 // Eligible reports whether args (without argv[0]) are an exec of a plan
-// file that the lean launcher can run exactly as the CLI would: "exec",
+// file that the early launch path can run exactly as the CLI would: "exec",
 // one PLAN.json, only --stats and --timeout, then "--" and a command.
 // Anything else (a profile to compile, policy flags, --help) stays with
 // the CLI.

@@ -7,16 +7,16 @@ import (
 	"github.com/profilec/profilec/compiler/plan"
 )
 
-// fastDecode decodes the plans the compiler writes without reflection:
+// FastDecode decodes the plans the compiler writes without reflection:
 // encoding/json builds its field caches (and, for every field, an
 // encoder) on the first decode of each type, which was most of what
 // reading a plan cost a launch. It accepts only the plain form: known
 // keys spelled exactly, each at most once, no null, no escaped strings,
 // integers as integers, no float or io fields. For anything else ok is
-// false and decodePlan asks encoding/json, whose answer (value or error)
+// false and planjson.Decode asks encoding/json, whose answer (value or error)
 // then stands; TestFastDecodeAgrees and FuzzFastDecode hold the two to
 // the same results.
-func fastDecode(b []byte) (p *plan.Plan, ok bool) {
+func FastDecode(b []byte) (p *plan.Plan, ok bool) {
 	d := &fastDec{s: jsonScan{b: b}}
 	p = new(plan.Plan)
 	ok = d.object(func(key string) bool {
@@ -289,7 +289,7 @@ func (d *fastDec) seccomp(sc *plan.Seccomp) bool {
 			if d.s.peek() != '[' || !d.s.value() {
 				return false
 			}
-			prog, ok := parseProgram(d.s.b[start:d.s.i])
+			prog, ok := ParseProgram(d.s.b[start:d.s.i])
 			sc.Program = prog
 			return ok
 		case "flags":

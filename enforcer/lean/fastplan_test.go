@@ -1,6 +1,7 @@
 package lean
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -8,6 +9,14 @@ import (
 
 	"github.com/profilec/profilec/compiler/plan"
 )
+
+// stdDecode is how the CLI reads a plan: encoding/json, unknown fields refused.
+func stdDecode(data []byte) (*plan.Plan, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	p := new(plan.Plan)
+	return p, dec.Decode(p)
+}
 
 func i64(v int64) *int64   { return &v }
 func u64(v uint64) *uint64 { return &v }
@@ -56,7 +65,7 @@ func TestFastDecodeTakesCompiledPlans(t *testing.T) {
 		indented, _ := json.MarshalIndent(p, "", "  ") // as profilec compile writes it
 		compact, _ := json.Marshal(p)
 		for _, doc := range [][]byte{indented, compact} {
-			got, ok := fastDecode(doc)
+			got, ok := FastDecode(doc)
 			if !ok {
 				t.Fatalf("%s: the fast path refused a plan as the compiler writes it:\n%s", name, doc)
 			}
@@ -71,7 +80,7 @@ func TestFastDecodeTakesCompiledPlans(t *testing.T) {
 // agree checks the one promise fastDecode makes: when it takes a
 // document, encoding/json takes it too and decodes the same plan.
 func agree(t *testing.T, doc string) {
-	got, ok := fastDecode([]byte(doc))
+	got, ok := FastDecode([]byte(doc))
 	if !ok {
 		return
 	}

@@ -2,27 +2,34 @@ package lean
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/profilec/profilec/compiler/plan"
 	"github.com/profilec/profilec/enforcer/internal/rawfile"
 )
 
-// readPlan reads a plan file as strictly as the CLI does (unknown fields
-// are an error). A seccomp program is hundreds of instructions, each a
-// JSON object that encoding/json decodes by reflection: that was most of
-// the decoding, on every launch's critical path. fastProgram reads the
-// form the compiler writes directly and leaves anything else to
-// encoding/json.
-func readPlan(path string) (*plan.Plan, error) {
+// ErrNotPlain is Decode's answer for a plan it leaves to encoding/json
+// (package planjson): escaped or case-folded keys, floats, io limits.
+var ErrNotPlain = errors.New("not a plan in the form profilec compile writes")
+
+// Decode reads a plan in the plain form profilec compile writes, without
+// reflection (see FastDecode); anything else is ErrNotPlain.
+func Decode(data []byte) (*plan.Plan, error) {
+	if p, ok := FastDecode(data); ok {
+		return p, nil
+	}
+	return nil, ErrNotPlain
+}
+
+// ReadPlan reads a plan file with decode (Decode, or planjson.Decode) and
+// checks it is a plan of this version.
+func ReadPlan(path string, decode func([]byte) (*plan.Plan, error)) (*plan.Plan, error) {
 	data, err := rawfile.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
-	p, err := decodePlan(data)
+	p, err := decode(data)
 	if err != nil {
 		return nil, fmt.Errorf("read plan %s: %w", path, err)
 	}
@@ -35,89 +42,13 @@ func readPlan(path string) (*plan.Plan, error) {
 	return p, nil
 }
 
-// fastPlan is plan.Plan whose seccomp program decodes through
-// fastProgram: the outer Seccomp field shadows the embedded one, and
-// every other field of both is promoted, so DisallowUnknownFields still
-// knows them all.
-type fastPlan struct {
-	plan.Plan
-	Seccomp *fastSeccomp `json:"seccomp,omitempty"`
-}
-
-type fastSeccomp struct {
-	plan.Seccomp
-	Program fastProgram `json:"program"`
-}
-
-type fastProgram []plan.Instruction
-
-func decodePlan(data []byte) (*plan.Plan, error) {
-	if p, ok := fastDecode(data); ok {
-		return p, nil
-	}
-	// Even with fastProgram, encoding/json scans the program's bytes
-	// (most of the file) twice before UnmarshalJSON sees them. When the
-	// plan has exactly one program array, where the compiler writes it,
-	// it is cut out and parsed here, and encoding/json decodes the rest.
-	if start, end, ok := programSpan(data); ok {
-		if prog, ok := parseProgram(data[start:end]); ok {
-			rest := make([]byte, 0, len(data)-(end-start)+2)
-			rest = append(append(append(rest, data[:start]...), "[]"...), data[end:]...)
-			p, err := decodeStd(rest)
-			if err != nil {
-				return nil, err
-			}
-			if p.Seccomp == nil {
-				return nil, errors.New("seccomp program outside a seccomp object")
-			}
-			p.Seccomp.Program = prog
-			return p, nil
-		}
-	}
-	return decodeStd(data)
-}
-
-func decodeStd(data []byte) (*plan.Plan, error) {
-	var fp fastPlan
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&fp); err != nil {
-		return nil, err
-	}
-	p := fp.Plan
-	if fp.Seccomp != nil {
-		sc := fp.Seccomp.Seccomp
-		sc.Program = []plan.Instruction(fp.Seccomp.Program)
-		p.Seccomp = &sc
-	}
-	return &p, nil
-}
-
-func (f *fastProgram) UnmarshalJSON(b []byte) error {
-	if prog, ok := parseProgram(b); ok {
-		*f = prog
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var prog []plan.Instruction
-	if err := dec.Decode(&prog); err != nil {
-		return fmt.Errorf("seccomp program: %w", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("seccomp program: data after the array")
-	}
-	*f = prog
-	return nil
-}
-
-// parseProgram reads b, valid JSON as encoding/json hands it to
+// ParseProgram reads b, valid JSON as encoding/json hands it to
 // UnmarshalJSON, when it is an array of objects whose keys are exactly
 // "code", "jt", "jf" and "k" (each at most once) with plain non-negative
 // integers in range; ok is false for anything else (null, other keys or
 // spellings, signs, fractions, exponents, out-of-range values), which
 // encoding/json then decodes or refuses as usual.
-func parseProgram(b []byte) (prog []plan.Instruction, ok bool) {
+func ParseProgram(b []byte) (prog []plan.Instruction, ok bool) {
 	i := 0
 	ws := func() {
 		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
@@ -223,12 +154,12 @@ func parseProgram(b []byte) (prog []plan.Instruction, ok bool) {
 	}
 }
 
-// programSpan finds the value of the one "program" key of the one
+// ProgramSpan finds the value of the one "program" key of the one
 // top-level "seccomp" object (keys matched without regard to case, as
 // encoding/json matches them) when that value is an array. Anything
 // unusual (an escaped key, a second seccomp or program, broken JSON) is
 // not ok, and the caller leaves the whole document to encoding/json.
-func programSpan(b []byte) (start, end int, ok bool) {
+func ProgramSpan(b []byte) (start, end int, ok bool) {
 	s := &jsonScan{b: b}
 	seccomps, programs := 0, 0
 	ok = s.object(func(key []byte) bool {

@@ -6,38 +6,47 @@
 package main
 
 import (
+	"flag"
 	"fmt"
+	"io"
 	"os"
-	"syscall"
 
 	"github.com/profilec/profilec/enforcer"
-	"github.com/profilec/profilec/enforcer/handoff"
 	"github.com/profilec/profilec/enforcer/lean"
+	"github.com/profilec/profilec/enforcer/lean/planjson"
 )
 
 func main() {
-	// Both forms below launch with forwarded signals.
-	enforcer.StartSignalForwarding()
-	if len(os.Args) > 4 && os.Args[1] == handoff.Arg {
-		os.Exit(fromCLI(os.Args[2], os.Args[3], os.Args[4:]))
-	}
 	if len(os.Args) > 1 && os.Args[1] == "exec" {
-		os.Exit(lean.Exec(os.Args[2:], os.Stdout, os.Stderr))
+		// Every launch forwards signals: start registering now.
+		enforcer.StartSignalForwarding()
+		os.Exit(execPlan(os.Args[2:], os.Stdout, os.Stderr))
 	}
 	fmt.Fprintln(os.Stderr, "profilec-init: profilec exec for compiled plans only, without the CLI's start-up\n"+
 		"usage: profilec-init exec [--timeout D] [--stats] PLAN.json -- CMD [ARG...]")
 	os.Exit(2)
 }
 
-// fromCLI is `profilec exec PLAN.json -- CMD` handed over by the CLI at
-// cli (see package handoff). Whatever lean.FromCLI would not do exactly as
-// the CLI does goes back to the CLI, which reports it in its own words.
-func fromCLI(cli, argv0 string, args []string) int {
-	if code, ok := lean.FromCLI(args); ok {
-		return code
+// execPlan is `profilec-init exec [--timeout D] [--stats] PLAN.json --
+// CMD [ARG...]`. Exit statuses are profilec's: the target's own (128+N
+// for signal N), 2 usage, 3 confinement failed.
+func execPlan(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("profilec-init exec", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	timeout := fs.Duration("timeout", 0, "kill the whole process tree after `DURATION`")
+	stats := fs.Bool("stats", false, "print peak memory, CPU time and peak pids to stderr")
+	if err := fs.Parse(args); err != nil {
+		return 2
 	}
-	env := append(os.Environ(), handoff.EnvOff+"=1")
-	err := syscall.Exec(cli, append([]string{argv0}, args...), env)
-	fmt.Fprintf(os.Stderr, "profilec: hand exec back to %s: %v\n", cli, err)
-	return 3
+	rest := fs.Args()
+	if len(rest) < 3 || rest[1] != "--" {
+		fmt.Fprintln(stderr, "profilec-init exec: usage: profilec-init exec [--timeout D] [--stats] PLAN.json -- CMD [ARG...]")
+		return 2
+	}
+	p, err := planjson.ReadPlan(rest[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "profilec-init: %v\n", err)
+		return 2
+	}
+	return lean.Launch("profilec-init", p, rest[2:], *timeout, *stats, stdout, stderr)
 }

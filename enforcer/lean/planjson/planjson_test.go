@@ -1,4 +1,4 @@
-package lean
+package planjson
 
 import (
 	"bytes"
@@ -67,7 +67,7 @@ func TestDecodePlanAgreesWithEncodingJSON(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			want, wantErr := stdDecode([]byte(doc))
-			got, gotErr := decodePlan([]byte(doc))
+			got, gotErr := Decode([]byte(doc))
 			if (wantErr != nil) != (gotErr != nil) {
 				t.Fatalf("error %v, encoding/json says %v", gotErr, wantErr)
 			}
@@ -91,7 +91,7 @@ func FuzzDecodePlan(f *testing.F) {
 	f.Fuzz(func(t *testing.T, prog string) {
 		doc := `{"version":1,"profileDigest":"d","seccomp":{"program":` + prog + `}}`
 		want, wantErr := stdDecode([]byte(doc))
-		got, gotErr := decodePlan([]byte(doc))
+		got, gotErr := Decode([]byte(doc))
 		if (wantErr != nil) != (gotErr != nil) {
 			t.Fatalf("%q: error %v, encoding/json says %v", prog, gotErr, wantErr)
 		}
