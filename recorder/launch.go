@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/profilec/profilec/enforcer/handoff"
 	"io"
 	"os"
 	"os/exec"
@@ -31,7 +32,7 @@ import (
 // hold the listener. So it only stores the number in shared memory (no
 // syscall) and the supervisor takes the fd with pidfd_getfd(2).
 const (
-	initArgv0 = "profilec-record-init"
+	initArgv0 = handoff.RecordInitArgv0
 	envInit   = "_PROFILEC_RECORD_INIT"
 	errFD     = 3
 	wordFD    = 4

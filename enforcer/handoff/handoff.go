@@ -9,6 +9,11 @@ package handoff
 // CLI removes it at once, so the target never sees it.
 const EnvOff = "_PROFILEC_NO_HANDOFF"
 
+// RecordInitArgv0 is argv[0] of the recorder's re-executed init stage
+// (package recorder): its command line is the recorded program's, which
+// the early launch must never take for profilec's own.
+const RecordInitArgv0 = "profilec-record-init"
+
 // Eligible reports whether args (without argv[0]) are an exec of a plan
 // file that the early launch path can run exactly as the CLI would: "exec",
 // one PLAN.json, only --stats and --timeout, then "--" and a command.

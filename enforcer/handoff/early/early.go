@@ -17,6 +17,9 @@ import (
 // here and exits. Anything else, and any exec the lean path would not
 // answer exactly as the CLI does, goes on into the CLI.
 func init() {
+	if len(os.Args) > 0 && os.Args[0] == handoff.RecordInitArgv0 {
+		return // the recorder's init stage, whatever its arguments say
+	}
 	if os.Getenv(handoff.EnvOff) != "" {
 		// The CLI's own exec path, asked for (tests compare the two).
 		_ = os.Unsetenv(handoff.EnvOff)
