@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/profilec/profilec/enforcer/handoff"
 	"io"
 	"os"
 	"os/exec"
@@ -18,6 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/profilec/profilec/enforcer/handoff"
 	"github.com/profilec/profilec/schema/systab"
 )
 
