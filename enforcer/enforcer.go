@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/profilec/profilec/enforcer/internal/text"
 	"io"
 	"os"
 	"runtime"
@@ -14,6 +13,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/profilec/profilec/enforcer/internal/text"
 
 	"github.com/profilec/profilec/enforcer/internal/sys"
 

@@ -3,7 +3,6 @@ package enforcer
 import (
 	"errors"
 	"fmt"
-	"github.com/profilec/profilec/enforcer/internal/text"
 	"io"
 	"os"
 	"strconv"
@@ -11,6 +10,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/profilec/profilec/enforcer/internal/text"
 
 	"github.com/profilec/profilec/enforcer/internal/sys"
 

@@ -2,8 +2,9 @@ package enforcer
 
 import (
 	"fmt"
-	"github.com/profilec/profilec/enforcer/internal/text"
 	"runtime"
+
+	"github.com/profilec/profilec/enforcer/internal/text"
 
 	"github.com/profilec/profilec/enforcer/internal/sys"
 )

@@ -3,10 +3,11 @@ package enforcer
 import (
 	"bytes"
 	"fmt"
-	"github.com/profilec/profilec/enforcer/internal/text"
 	"io"
 	"strconv"
 	"time"
+
+	"github.com/profilec/profilec/enforcer/internal/text"
 
 	"github.com/profilec/profilec/enforcer/internal/sys"
 

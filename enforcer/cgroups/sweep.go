@@ -1,10 +1,11 @@
 package cgroups
 
 import (
-	"github.com/profilec/profilec/enforcer/internal/text"
 	"os"
 	"path"
 	"strconv"
+
+	"github.com/profilec/profilec/enforcer/internal/text"
 
 	"github.com/profilec/profilec/enforcer/internal/sys"
 )

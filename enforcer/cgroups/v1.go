@@ -3,12 +3,13 @@ package cgroups
 import (
 	"errors"
 	"fmt"
-	"github.com/profilec/profilec/enforcer/internal/rawfile"
 	"math"
 	"os"
 	"path"
 	"strconv"
 	"time"
+
+	"github.com/profilec/profilec/enforcer/internal/rawfile"
 
 	"github.com/profilec/profilec/enforcer/internal/sys"
 
