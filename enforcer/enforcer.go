@@ -274,6 +274,11 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 			defer close(r.cgDone)
 			r.cgErr = r.makeCgroup()
 		}()
+		// Let it start now, on this thread: its mkdir then runs in the
+		// kernel while the runtime hands this goroutine to another
+		// thread for the ops (without this it started only when prepare
+		// waited for it).
+		runtime.Gosched()
 	}
 	r.sigsReady = sigsReady
 	if r.p.Seccomp != nil {
