@@ -683,7 +683,7 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 	if res.Stats != nil {
 		var ru sys.Rusage
 		if sys.Getrusage(sys.RUSAGE_SELF, &ru) == nil {
-			res.Stats.SupervisorPeakRSS = ru.Maxrss * 1024
+			res.Stats.SupervisorPeakRSS = int64(ru.Maxrss) * 1024
 		}
 	}
 	return res, nil

@@ -200,9 +200,9 @@ func buildSchema() obj {
 			obj{"type": "boolean"},
 			object("", nsFields, obj{"enabled": obj{"type": "boolean", "description": "Defaults to true."}})),
 		"idMap": object("One line of uid_map or gid_map.", idMapFields, obj{
-			"containerID": obj{"type": "integer", "minimum": 0, "maximum": 4294967295},
-			"hostID":      obj{"type": "integer", "minimum": 0, "maximum": 4294967295},
-			"size":        obj{"type": "integer", "minimum": 1, "maximum": 4294967295},
+			"containerID": obj{"type": "integer", "minimum": 0, "maximum": int64(4294967295)},
+			"hostID":      obj{"type": "integer", "minimum": 0, "maximum": int64(4294967295)},
+			"size":        obj{"type": "integer", "minimum": 1, "maximum": int64(4294967295)},
 		}, "containerID", "hostID", "size"),
 		"rlimitValue": oneOf("A limit: a number, a size like 64Mi, or unlimited.",
 			obj{"type": "integer", "minimum": 0},
@@ -328,9 +328,9 @@ func buildSchema() obj {
 			"patternProperties": obj{"^(?:" + anyCase([]string{"RLIMIT_"}, false) + ")?" + anyCase(rlimitNames, false) + "$": ref("rlimit")}},
 		"noNewPrivileges": obj{"type": "boolean", "description": "Defaults to true."},
 		"user": object("Who the target runs as.", userFields, obj{
-			"uid":    obj{"type": "integer", "minimum": 0, "maximum": 4294967294},
-			"gid":    obj{"type": "integer", "minimum": 0, "maximum": 4294967294},
-			"groups": listOf("", obj{"type": "integer", "minimum": 0, "maximum": 4294967294}),
+			"uid":    obj{"type": "integer", "minimum": 0, "maximum": int64(4294967294)},
+			"gid":    obj{"type": "integer", "minimum": 0, "maximum": int64(4294967294)},
+			"groups": listOf("", obj{"type": "integer", "minimum": 0, "maximum": int64(4294967294)}),
 		}, "uid", "gid"),
 		"policyExceptions": listOf("Waivers of policy rules; always reported.", object("", exceptionFields, obj{
 			"id":     obj{"type": "string", "minLength": 1},

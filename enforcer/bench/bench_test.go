@@ -303,7 +303,7 @@ func alternate(t *testing.T, tools []*tool) {
 				continue
 			}
 			tl.times = append(tl.times, d)
-			tl.rss = append(tl.rss, c.ProcessState.SysUsage().(*syscall.Rusage).Maxrss*1024)
+			tl.rss = append(tl.rss, int64(c.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)*1024)
 		}
 	}
 }
