@@ -20,6 +20,7 @@ import (
 
 	"github.com/profilec/profilec/compiler/plan"
 	"github.com/profilec/profilec/enforcer"
+	"github.com/profilec/profilec/enforcer/gcpause"
 )
 
 func statusField(t *testing.T, out, key string) string {
@@ -388,7 +389,7 @@ func TestBadInputIsAStepError(t *testing.T) {
 }
 
 // TestFilterWithoutNoNewPrivs: seccomp(2) needs CAP_SYS_ADMIN to install
-// a filter without no_new_privs; the init stage keeps it until execve,
+// a filter without no_new_privs; the child keeps it until execve,
 // which must not hand it to the target.
 func TestFilterWithoutNoNewPrivs(t *testing.T) {
 	for name, user := range map[string]*plan.User{"root": {UID: 0, GID: 0}, "non-root": {UID: 1000, GID: 1000}} {
@@ -446,10 +447,13 @@ func TestNoMountReachesTheHost(t *testing.T) {
 }
 
 // TestConcurrentRuns: launches from one process do not interfere (cgroup
-// names, the collector pause, the exec word, kernel log readers).
+// names, the collector pause as the CLI installs it, the report pages,
+// kernel log readers).
 func TestConcurrentRuns(t *testing.T) {
 	testenv.RequireRoot(t)
 	defer requireClean(t, "")
+	enforcer.PauseGC = gcpause.Pause
+	defer func() { enforcer.PauseGC = nil }()
 	before := debug.SetGCPercent(100)
 	debug.SetGCPercent(before)
 	const n = 4
