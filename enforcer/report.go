@@ -137,6 +137,21 @@ func syscallName(auditArch uint64, nr int64) string {
 	return fmt.Sprintf("%s (%d) on %s", name, nr, a)
 }
 
+// WriteOutcome prints what profilec exec says after a run: the optional
+// cgroup limits skipped, why the kernel ended the target, and the stats
+// when they were asked for; each line starts with prefix and ": ".
+func WriteOutcome(w io.Writer, prefix string, res Result) {
+	for _, s := range res.Skipped {
+		fmt.Fprintf(w, "%s: skipped optional cgroup limit: %s\n", prefix, s)
+	}
+	if res.Report != "" {
+		fmt.Fprintf(w, "%s: %s\n", prefix, res.Report)
+	}
+	if res.Stats != nil {
+		WriteStats(w, prefix, res.Stats)
+	}
+}
+
 // WriteStats prints s as `profilec exec --stats` does, each line starting
 // with prefix and ": ".
 func WriteStats(w io.Writer, prefix string, s *Stats) {

@@ -82,15 +82,7 @@ the cause and exits with status 3.`,
 				// The target never ran: the step and its cause are the message.
 				return &exitError{code: exitFailure, err: err}
 			}
-			for _, s := range res.Skipped {
-				fmt.Fprintf(a.stderr, "profilec: skipped optional cgroup limit: %s\n", s)
-			}
-			if res.Report != "" {
-				fmt.Fprintf(a.stderr, "profilec: %s\n", res.Report)
-			}
-			if stats && res.Stats != nil {
-				enforcer.WriteStats(a.stderr, "profilec", res.Stats)
-			}
+			enforcer.WriteOutcome(a.stderr, "profilec", res)
 			if res.ExitCode != 0 {
 				return &exitError{code: res.ExitCode}
 			}

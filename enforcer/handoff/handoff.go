@@ -14,18 +14,12 @@ const EnvOff = "_PROFILEC_NO_HANDOFF"
 // the early launch must never take for profilec's own.
 const RecordInitArgv0 = "profilec-record-init"
 
-// Eligible reports whether args (without argv[0]) are an exec of a plan
-// file that the early launch path can run exactly as the CLI would: "exec",
-// one PLAN.json, only --stats and --timeout, then "--" and a command.
-// Anything else (a profile to compile, policy flags, --help) stays with
-// the CLI.
-func Eligible(args []string) bool {
-	_, _, _, ok := Parse(args)
-	return ok
-}
-
-// Parse splits eligible args into the plan file, the flags before "--"
-// and the command.
+// Parse reads args (without argv[0]) as an exec of a plan file that the
+// early launch can run exactly as the CLI would: "exec", one PLAN.json,
+// only --stats and --timeout, then "--" and a command. It splits them
+// into the plan file, the flags before "--" and the command; ok is false
+// for anything else (a profile to compile, policy flags, --help), which
+// stays with the CLI.
 func Parse(args []string) (planFile string, flags, argv []string, ok bool) {
 	if len(args) < 4 || args[0] != "exec" {
 		return "", nil, nil, false

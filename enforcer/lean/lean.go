@@ -69,14 +69,6 @@ func Launch(prefix string, p *plan.Plan, argv []string, timeout time.Duration, s
 		fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
 		return 3
 	}
-	for _, s := range res.Skipped {
-		fmt.Fprintf(stderr, "%s: skipped optional cgroup limit: %s\n", prefix, s)
-	}
-	if res.Report != "" {
-		fmt.Fprintf(stderr, "%s: %s\n", prefix, res.Report)
-	}
-	if stats && res.Stats != nil {
-		enforcer.WriteStats(stderr, prefix, res.Stats)
-	}
+	enforcer.WriteOutcome(stderr, prefix, res)
 	return res.ExitCode
 }
