@@ -1,0 +1,3 @@
+package sys
+
+//go:generate go run ../../../internal/gen/sysalias
