@@ -418,18 +418,14 @@ func (r *runner) start() error {
 func (r *runner) writeIDMaps() error {
 	proc := "/proc/" + strconv.Itoa(r.pid) + "/"
 	if r.rootless {
-		if err := writeFile(proc+"setgroups", "deny"); err != nil {
+		if err := rawfile.WriteFile(proc+"setgroups", []byte("deny"), 0); err != nil {
 			return err
 		}
 	}
-	if err := writeFile(proc+"uid_map", idMapText(r.ns.UIDMap, os.Geteuid())); err != nil {
+	if err := rawfile.WriteFile(proc+"uid_map", []byte(idMapText(r.ns.UIDMap, os.Geteuid())), 0); err != nil {
 		return err
 	}
-	return writeFile(proc+"gid_map", idMapText(r.ns.GIDMap, os.Getegid()))
-}
-
-func writeFile(path, val string) error {
-	return rawfile.WriteFile(path, []byte(val), 0)
+	return rawfile.WriteFile(proc+"gid_map", []byte(idMapText(r.ns.GIDMap, os.Getegid())), 0)
 }
 
 // lateCgroupNS reports whether the cgroup namespace must wait for the

@@ -154,39 +154,6 @@ func ParseProgram(b []byte) (prog []plan.Instruction, ok bool) {
 	}
 }
 
-// ProgramSpan finds the value of the one "program" key of the one
-// top-level "seccomp" object (keys matched without regard to case, as
-// encoding/json matches them) when that value is an array. Anything
-// unusual (an escaped key, a second seccomp or program, broken JSON) is
-// not ok, and the caller leaves the whole document to encoding/json.
-func ProgramSpan(b []byte) (start, end int, ok bool) {
-	s := &jsonScan{b: b}
-	seccomps, programs := 0, 0
-	ok = s.object(func(key []byte) bool {
-		if !bytes.EqualFold(key, []byte("seccomp")) {
-			return s.value()
-		}
-		seccomps++
-		if s.ws(); s.peek() != '{' {
-			return s.value()
-		}
-		return s.object(func(key []byte) bool {
-			if !bytes.EqualFold(key, []byte("program")) {
-				return s.value()
-			}
-			programs++
-			s.ws()
-			start = s.i
-			if s.peek() != '[' || !s.value() {
-				return false
-			}
-			end = s.i
-			return true
-		})
-	})
-	return start, end, ok && seccomps == 1 && programs == 1
-}
-
 // jsonScan finds where JSON values begin and end; it validates only as
 // much as that needs.
 type jsonScan struct {

@@ -40,25 +40,6 @@ func Decode(data []byte) (*plan.Plan, error) {
 	if p, ok := lean.FastDecode(data); ok {
 		return p, nil
 	}
-	// Even with fastProgram, encoding/json scans the program's bytes
-	// (most of the file) twice before UnmarshalJSON sees them. When the
-	// plan has exactly one program array, where the compiler writes it,
-	// it is cut out and parsed here, and encoding/json decodes the rest.
-	if start, end, ok := lean.ProgramSpan(data); ok {
-		if prog, ok := lean.ParseProgram(data[start:end]); ok {
-			rest := make([]byte, 0, len(data)-(end-start)+2)
-			rest = append(append(append(rest, data[:start]...), "[]"...), data[end:]...)
-			p, err := decodeStd(rest)
-			if err != nil {
-				return nil, err
-			}
-			if p.Seccomp == nil {
-				return nil, errors.New("seccomp program outside a seccomp object")
-			}
-			p.Seccomp.Program = prog
-			return p, nil
-		}
-	}
 	return decodeStd(data)
 }
 
