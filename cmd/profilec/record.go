@@ -167,6 +167,29 @@ func writeRecorded(out string, data []byte, a *app) error {
 		_, err := a.stdout.Write(data)
 		return err
 	}
+	// A symlink keeps pointing where it did: the file it names is
+	// replaced. A device or FIFO (/dev/null, /dev/stdout, a pipe) is
+	// written to, never replaced by a file.
+	if p, err := filepath.EvalSymlinks(out); err == nil {
+		out = p
+	}
+	if st, err := os.Stat(out); err == nil && !st.Mode().IsRegular() {
+		if st.IsDir() {
+			return fmt.Errorf("write profile: %s is a directory", out)
+		}
+		f, err := os.OpenFile(out, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("write profile: %w", err)
+		}
+		_, err = f.Write(data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("write profile: %w", err)
+		}
+		return nil
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(out), ".profilec-record-*")
 	if err != nil {
 		return fmt.Errorf("write profile: %w", err)
