@@ -21,45 +21,68 @@ import (
 	"github.com/profilec/profilec/schema/systab"
 )
 
-// The launcher's protocol, parent (supervisor) and child (init stage):
+// The init stage's protocol, parent (recorder) and child (init stage):
 //
 //	fd 3  pipe, child -> parent  error text; EOF when execve succeeded (close-on-exec) or the child died
-//	fd 4  memfd, shared page     word 0: listener fd + 1, stored by the child after the filter is installed
+//	fd 4  memfd, shared page     word 0: listener fd + 1, stored by the child after the filter is installed (notify)
 //	                             word 1: errno of a failed execve, stored under the filter
 //
-// The child cannot send the listener over a socket: once the filter is
-// installed every syscall it makes waits for a supervisor that does not yet
-// hold the listener. So it only stores the number in shared memory (no
-// syscall) and the supervisor takes the fd with pidfd_getfd(2).
+// The init stage installs one of two filters, as envInit says: under
+// initNotify every syscall waits for a user-notification listener, under
+// initTrace every syscall stops for the ptrace tracer (the parent, which
+// started the init stage with PTRACE_TRACEME), and argv[1] is the
+// executable the parent already resolved.
+//
+// Under notify the child cannot send the listener over a socket: once the
+// filter is installed every syscall it makes waits for a supervisor that
+// does not yet hold the listener. So it only stores the number in shared
+// memory (no syscall) and the supervisor takes the fd with pidfd_getfd(2).
 const (
-	initArgv0 = handoff.RecordInitArgv0
-	envInit   = "_PROFILEC_RECORD_INIT"
-	errFD     = 3
-	wordFD    = 4
-	// exitNoNotif is the init stage's status when the kernel (or a
-	// filter already in place) refused the user-notification filter.
-	exitNoNotif = 125
+	initArgv0  = handoff.RecordInitArgv0
+	envInit    = "_PROFILEC_RECORD_INIT"
+	initNotify = "1"
+	initTrace  = "trace"
+	errFD      = 3
+	wordFD     = 4
+	// exitNoFilter is the init stage's status when the kernel (or a
+	// filter already in place) refused its seccomp filter.
+	exitNoFilter = 125
 )
 
 // ErrNoUserNotification is returned, wrapped, by Record with TracerNotify
-// where seccomp user notification is unavailable; TracerAuto then records
-// through ptrace instead.
+// where seccomp user notification is unavailable.
 var ErrNoUserNotification = errors.New("seccomp user notification is unavailable")
+
+var (
+	// errNoFilter: the init stage could not install the ptrace tracer's
+	// seccomp filter; syscall stops do without it.
+	errNoFilter = errors.New("seccomp filters are unavailable")
+	// errNoPtrace: the command could not be started under ptrace.
+	errNoPtrace = errors.New("ptrace is refused")
+)
 
 // Tracer says how Record watches syscalls.
 type Tracer string
 
 const (
-	// TracerAuto uses seccomp user notification where the kernel offers
-	// it and ptrace where it does not.
+	// TracerAuto uses ptrace, and seccomp user notification where ptrace
+	// is refused.
 	TracerAuto Tracer = "auto"
 	// TracerNotify uses a seccomp filter that reports each syscall
-	// through a user-notification listener (Linux 5.8+).
+	// through a user-notification listener (Linux 5.8+). A signal that
+	// reaches a thread before profilec has received its notification
+	// makes the call fail with EINTR (docs/record.md).
 	TracerNotify Tracer = "notify"
-	// TracerPtrace stops the tree at each syscall with ptrace(2) (Linux
-	// 5.3+ for PTRACE_GET_SYSCALL_INFO): slower, but needs no seccomp.
+	// TracerPtrace traces the tree with ptrace(2) (Linux 5.3+ for
+	// PTRACE_GET_SYSCALL_INFO). A seccomp filter returning
+	// SECCOMP_RET_TRACE stops each call once; where no filter can be
+	// installed, each call stops at its entry and its exit.
 	TracerPtrace Tracer = "ptrace"
 )
+
+// noPtraceFilter makes TracerPtrace use syscall stops even where the
+// filter could be installed (tests).
+var noPtraceFilter bool
 
 // ParseTracer checks a --tracer value.
 func ParseTracer(s string) (Tracer, error) {
@@ -70,9 +93,19 @@ func ParseTracer(s string) (Tracer, error) {
 	return "", fmt.Errorf("unknown tracer %q (want auto, notify or ptrace)", s)
 }
 
-func isInitStage() bool {
-	return len(os.Args) > 1 && os.Args[0] == initArgv0 && os.Getenv(envInit) == "1"
+// initMode is initNotify or initTrace in the init stage, "" elsewhere.
+func initMode() string {
+	if len(os.Args) < 2 || os.Args[0] != initArgv0 {
+		return ""
+	}
+	switch m := os.Getenv(envInit); m {
+	case initNotify, initTrace:
+		return m
+	}
+	return ""
 }
+
+func isInitStage() bool { return initMode() != "" }
 
 func init() {
 	if isInitStage() {
@@ -89,7 +122,7 @@ func Main() {
 	if !isInitStage() {
 		return
 	}
-	runInit()
+	runInit(initMode())
 	os.Exit(127)
 }
 
@@ -99,7 +132,7 @@ func initFail(err error) {
 	os.Exit(126)
 }
 
-func runInit() {
+func runInit(mode string) {
 	if _, err := unix.FcntlInt(errFD, unix.F_SETFD, unix.FD_CLOEXEC); err != nil {
 		os.Exit(126)
 	}
@@ -117,8 +150,10 @@ func runInit() {
 		}
 	}
 	argv := os.Args[1:]
-	exe, err := exec.LookPath(argv[0])
-	if err != nil {
+	var exe string
+	if mode == initTrace {
+		exe, argv = argv[0], argv[1:]
+	} else if exe, err = exec.LookPath(argv[0]); err != nil {
 		initFail(fmt.Errorf("resolve executable: %w", err))
 	}
 	path, err := syscall.BytePtrFromString(exe)
@@ -138,7 +173,13 @@ func runInit() {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		initFail(fmt.Errorf("set no_new_privs: %w", err))
 	}
-	prog := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_USER_NOTIF}}
+	ret, flags := uint32(unix.SECCOMP_RET_USER_NOTIF), uintptr(unix.SECCOMP_FILTER_FLAG_NEW_LISTENER)
+	if mode == initTrace {
+		// The tracer set PTRACE_O_TRACESECCOMP at this process's first
+		// stop, before the runtime started: each call stops for it.
+		ret, flags = unix.SECCOMP_RET_TRACE, 0
+	}
+	prog := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: ret}}
 	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
 	// Between the filter and execve nothing may allocate or grow the
 	// stack: each syscall would wait for the supervisor (who ignores the
@@ -149,20 +190,29 @@ func runInit() {
 	// the syscall fails with EINTR where it never would without us (fork,
 	// say, with a SIGCHLD handler lacking SA_RESTART). WAIT_KILLABLE_RECV
 	// (Linux 5.19) closes that window from the moment the supervisor has
-	// received the notification; older kernels refuse the flag.
-	fd, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER,
-		unix.SECCOMP_FILTER_FLAG_NEW_LISTENER|unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, uintptr(unsafe.Pointer(&fprog)))
-	if e == unix.EINVAL {
-		fd, _, e = unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_NEW_LISTENER, uintptr(unsafe.Pointer(&fprog)))
+	// received the notification; older kernels refuse the flag. A ptrace
+	// stop has no such window.
+	killable := uintptr(0)
+	if mode == initNotify {
+		killable = unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+	}
+	fd, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, flags|killable, uintptr(unsafe.Pointer(&fprog)))
+	if e == unix.EINVAL && killable != 0 {
+		fd, _, e = unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, flags, uintptr(unsafe.Pointer(&fprog)))
 	}
 	if e != 0 {
 		// No filter was installed: reporting is still free. The exit
-		// status tells the parent to try ptrace instead (auto).
-		msg := []byte(fmt.Sprintf("install seccomp filter with a user-notification listener: %v (needs Linux 5.5+ with seccomp user notification; --tracer ptrace records without it)", e))
-		unix.Write(errFD, msg)
-		os.Exit(exitNoNotif)
+		// status tells the parent to try another tracer (auto).
+		msg := fmt.Sprintf("install seccomp filter with a user-notification listener: %v (needs Linux 5.5+ with seccomp user notification; --tracer ptrace records without it)", e)
+		if mode == initTrace {
+			msg = fmt.Sprintf("install seccomp filter for the ptrace tracer: %v", e)
+		}
+		unix.Write(errFD, []byte(msg))
+		os.Exit(exitNoFilter)
 	}
-	atomic.StoreUint32(&words[0], uint32(fd)+1)
+	if mode == initNotify {
+		atomic.StoreUint32(&words[0], uint32(fd)+1)
+	}
 	_, _, e = unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(path)), uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envp[0])))
 	atomic.StoreUint32(&words[1], uint32(e))
 	unix.RawSyscall(unix.SYS_EXIT_GROUP, 127, 0, 0)
@@ -191,9 +241,7 @@ type Options struct {
 	Base func(arch uint32, nr int32, args [6]uint64) bool
 	// Recording, when set, is added to instead of a new one (--merge).
 	Recording *Recording
-	// Tracer picks how syscalls are watched; "" means TracerAuto. Under
-	// TracerAuto a Stdin that is not an *os.File may lose what the failed
-	// user-notification attempt already read from it.
+	// Tracer picks how syscalls are watched; "" means TracerAuto.
 	Tracer Tracer
 }
 
@@ -205,6 +253,11 @@ type Result struct {
 	ExitCode int
 	// Tracer is the tracer that recorded: TracerNotify or TracerPtrace.
 	Tracer Tracer
+	// SyscallStops: TracerPtrace recorded without its seccomp filter.
+	SyscallStops bool
+	// Fallback, when set, says why the tracer is not the first choice
+	// (auto's ptrace, or ptrace's filter), in a sentence for the user.
+	Fallback string
 }
 
 // Record runs argv and every process it starts under a filter that reports
@@ -221,20 +274,46 @@ func Record(ctx context.Context, argv []string, o Options) (*Result, error) {
 	if _, err := ParseTracer(string(o.Tracer)); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	switch o.Tracer {
-	case TracerPtrace:
-		return recordPtrace(ctx, argv, o)
-	case TracerNotify:
+	if o.Tracer == TracerNotify {
 		return recordNotify(ctx, argv, o)
 	}
-	if !notifyKernel(kernelVersion()) {
-		return recordPtrace(ctx, argv, o)
-	}
-	res, err := recordNotify(ctx, argv, o)
-	if errors.Is(err, ErrNoUserNotification) {
-		return recordPtrace(ctx, argv, o)
+	res, err := recordPtraceAny(ctx, argv, o)
+	if o.Tracer == TracerAuto && errors.Is(err, errNoPtrace) && notifyKernel(kernelVersion()) {
+		// Nothing of the command has run: its start failed.
+		nres, nerr := recordNotify(ctx, argv, o)
+		if nerr != nil {
+			return nil, fmt.Errorf("%w; and through user notification: %w", err, nerr)
+		}
+		nres.Fallback = fallback(err, errNoPtrace) + "; recorded through seccomp user notification, where a signal can interrupt a call that waits for profilec (docs/record.md)"
+		return nres, nil
 	}
 	return res, err
+}
+
+// recordPtraceAny records through ptrace, with the seccomp filter where it
+// can be installed and with syscall stops where not.
+func recordPtraceAny(ctx context.Context, argv []string, o Options) (*Result, error) {
+	if noPtraceFilter {
+		return recordPtrace(ctx, argv, o, false)
+	}
+	res, err := recordPtrace(ctx, argv, o, true)
+	if !errors.Is(err, errNoFilter) {
+		return res, err
+	}
+	// The init stage failed before its execve: nothing of the command
+	// ran, and nothing read its input.
+	res, serr := recordPtrace(ctx, argv, o, false)
+	if serr != nil {
+		return nil, serr
+	}
+	res.Fallback = fallback(err, errNoFilter) + "; recorded through ptrace syscall stops, two per call"
+	return res, nil
+}
+
+// fallback is err's text for Result.Fallback: what failed, without the
+// prefix and the sentinel.
+func fallback(err, sentinel error) string {
+	return strings.TrimPrefix(strings.TrimSuffix(err.Error(), ": "+sentinel.Error()), "record: ")
 }
 
 func kernelVersion() string {
@@ -255,64 +334,102 @@ func notifyKernel(v string) bool {
 	return major > 5 || major == 5 && minor >= 8
 }
 
-func recordNotify(ctx context.Context, argv []string, o Options) (*Result, error) {
-	init := o.InitPath
-	if init == "" {
-		init = "/proc/self/exe"
-	}
+// initStage holds the parent's side of the init stage's fd 3 and fd 4.
+type initStage struct {
+	memf       *os.File
+	page       []byte
+	words      *[2]uint32
+	errR, errW *os.File
+}
+
+func newInitStage() (*initStage, error) {
 	mfd, err := unix.MemfdCreate("profilec-record", unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("create shared page: %w", err)
 	}
-	memf := os.NewFile(uintptr(mfd), "profilec-record")
-	defer memf.Close()
+	s := &initStage{memf: os.NewFile(uintptr(mfd), "profilec-record")}
 	if err := unix.Ftruncate(mfd, int64(os.Getpagesize())); err != nil {
+		s.close()
 		return nil, fmt.Errorf("size shared page: %w", err)
 	}
-	page, err := unix.Mmap(mfd, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
-	if err != nil {
+	if s.page, err = unix.Mmap(mfd, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED); err != nil {
+		s.close()
 		return nil, fmt.Errorf("map shared page: %w", err)
 	}
-	defer unix.Munmap(page)
-	words := (*[2]uint32)(unsafe.Pointer(&page[0]))
-	errR, errW, err := os.Pipe()
-	if err != nil {
+	s.words = (*[2]uint32)(unsafe.Pointer(&s.page[0]))
+	if s.errR, s.errW, err = os.Pipe(); err != nil {
+		s.close()
 		return nil, fmt.Errorf("create pipe: %w", err)
 	}
-	defer errR.Close()
+	return s, nil
+}
 
+// command is the init stage running argv under mode's filter. It stays in
+// our process group, so that job control and the terminal's signals reach
+// it as they would any command; and it dies with us rather than wait
+// forever for a supervisor.
+func (s *initStage) command(mode string, argv []string, o Options) *exec.Cmd {
+	init := o.InitPath
+	if init == "" {
+		init = "/proc/self/exe"
+	}
 	env := o.Env
 	if env == nil {
 		env = os.Environ()
 	}
-	cmd := &exec.Cmd{
-		Path:       init,
-		Args:       append([]string{initArgv0}, argv...),
-		Env:        append(append([]string(nil), env...), envInit+"=1"),
-		Dir:        o.Dir,
-		Stdin:      o.Stdin,
-		Stdout:     o.Stdout,
-		Stderr:     o.Stderr,
-		ExtraFiles: []*os.File{errW, memf},
-		// It stays in our process group, so that job control and the
-		// terminal's signals reach it as they would any command; and it
-		// dies with us rather than wait forever for a supervisor.
+	return &exec.Cmd{
+		Path:        init,
+		Args:        append([]string{initArgv0}, argv...),
+		Env:         append(append([]string(nil), env...), envInit+"="+mode),
+		Dir:         o.Dir,
+		Stdin:       o.Stdin,
+		Stdout:      o.Stdout,
+		Stderr:      o.Stderr,
+		ExtraFiles:  []*os.File{s.errW, s.memf},
 		SysProcAttr: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 	}
+}
+
+// started closes the child's end of the error pipe and reads the pipe to
+// its end, which comes when the init stage has exec'd or died.
+func (s *initStage) started() chan string {
+	s.errW.Close()
+	s.errW = nil
+	text := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(s.errR)
+		text <- string(b)
+	}()
+	return text
+}
+
+func (s *initStage) close() {
+	if s.page != nil {
+		unix.Munmap(s.page)
+	}
+	for _, f := range []*os.File{s.memf, s.errR, s.errW} {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+func recordNotify(ctx context.Context, argv []string, o Options) (*Result, error) {
+	st, err := newInitStage()
+	if err != nil {
+		return nil, err
+	}
+	defer st.close()
+	words := st.words
+	cmd := st.command(initNotify, argv, o)
 	if err := cmd.Start(); err != nil {
-		errW.Close()
 		return nil, fmt.Errorf("start init stage: %w", err)
 	}
-	errW.Close()
+	errText := st.started()
 	pid := cmd.Process.Pid
 
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
-	errText := make(chan string, 1)
-	go func() {
-		b, _ := io.ReadAll(errR)
-		errText <- string(b)
-	}()
 	fail := func(err error) (*Result, error) {
 		// Before the listener is ours the child has not reached its
 		// target: it is the whole tree.
@@ -338,11 +455,11 @@ func recordNotify(ctx context.Context, argv []string, o Options) (*Result, error
 			}
 			werr := <-waited
 			var ee *exec.ExitError
-			if errors.As(werr, &ee) && ee.ExitCode() == exitNoNotif && msg != "" {
+			if errors.As(werr, &ee) && ee.ExitCode() == exitNoFilter && msg != "" {
 				return nil, fmt.Errorf("record: %s: %w", msg, ErrNoUserNotification)
 			}
 			if msg == "" {
-				msg = "init stage died before installing the filter (does " + init + " call recorder.Main first?)"
+				msg = "init stage died before installing the filter (does " + cmd.Path + " call recorder.Main first?)"
 			}
 			return nil, fmt.Errorf("record: %s", msg)
 		case <-ctx.Done():

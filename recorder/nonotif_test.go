@@ -15,47 +15,68 @@ import (
 
 const noNotifEnv = "PROFILEC_TEST_RECORD_NO_NOTIF"
 
-// noNotifChild records under a filter that makes seccomp(2) fail with
-// ENOSYS, as on a kernel without it: with the notify tracer forced it
-// prints the error, with auto the tracer used and what it saw.
+// noNotifChild records under a filter the parent test chose (seccomp(2)
+// or ptrace(2) refused): it prints what the notify and ptrace tracers,
+// forced, say, and what auto used and saw.
 func noNotifChild() int {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	_, err := recorder.Record(ctx, []string{busybox, "true"}, recorder.Options{Tracer: recorder.TracerNotify})
-	fmt.Println("notify:", err, errors.Is(err, recorder.ErrNoUserNotification))
-	res, err := recorder.Record(ctx, []string{busybox, "true"}, recorder.Options{})
-	if err != nil {
-		fmt.Println("auto:", err)
-		return 0
+	for _, tr := range []recorder.Tracer{recorder.TracerNotify, recorder.TracerPtrace, recorder.TracerAuto} {
+		res, err := recorder.Record(ctx, []string{busybox, "true"}, recorder.Options{Tracer: tr})
+		if err != nil {
+			fmt.Printf("%s: %v (no notify: %v)\n", tr, err, errors.Is(err, recorder.ErrNoUserNotification))
+			continue
+		}
+		fmt.Printf("%s: %s stops=%v exit %d execve %v fallback=%q\n", tr, res.Tracer, res.SyscallStops, res.ExitCode, res.Recording.Syscalls["execve"] != nil, res.Fallback)
 	}
-	fmt.Printf("auto: %s exit %d execve %v\n", res.Tracer, res.ExitCode, res.Recording.Syscalls["execve"] != nil)
 	return 0
 }
 
-// Where seccomp user notification is unavailable, the notify tracer says
-// so rather than run the command unwatched, and auto records through
-// ptrace instead.
-func TestNoUserNotification(t *testing.T) {
+// Where seccomp filters are refused (here by a profile that answers
+// seccomp(2) ENOSYS, as a kernel without it would), the notify tracer says
+// so rather than run the command unwatched, and ptrace records through
+// syscall stops and says so. Where ptrace is refused, auto records through
+// user notification and says so.
+func TestWithoutSeccompOrPtrace(t *testing.T) {
 	needBusybox(t)
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	prof := filepath.Join(dir, "no-seccomp.yaml")
-	doc := "version: 1\nseccomp:\n  defaultAction: SCMP_ACT_ALLOW\n  syscalls:\n    - names: [seccomp]\n      action: SCMP_ACT_ERRNO\n      errnoRet: 38\n"
-	if err := os.WriteFile(prof, []byte(doc), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p := compile(t, prof)
-	t.Setenv(noNotifEnv, "1")
-	res, out := confined(t, p, []string{self})
-	if res.ExitCode != 0 {
-		t.Fatalf("child: exit %d (%s): %s", res.ExitCode, res.Report, out)
-	}
-	for _, want := range []string{"user-notification", "function not implemented", "--tracer ptrace", "true\n", "auto: ptrace exit 0 execve true"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("error %q lacks %q", strings.TrimSpace(out), want)
-		}
+	for _, c := range []struct {
+		syscall string
+		errno   int
+		want    []string
+	}{
+		{"seccomp", 38, []string{
+			"notify: record: install seccomp filter with a user-notification listener: function not implemented",
+			"--tracer ptrace", "(no notify: true)",
+			`ptrace: ptrace stops=true exit 0 execve true fallback="install seccomp filter for the ptrace tracer: function not implemented; recorded through ptrace syscall stops, two per call"`,
+			`auto: ptrace stops=true exit 0 execve true fallback="install seccomp filter for the ptrace tracer: function not implemented; recorded through ptrace syscall stops, two per call"`,
+		}},
+		{"ptrace", 1, []string{
+			"notify: notify stops=false exit 0 execve true fallback=\"\"",
+			"ptrace: record: start under ptrace: fork/exec /proc/self/exe: operation not permitted: ptrace is refused",
+			`auto: notify stops=false exit 0 execve true fallback="start under ptrace: fork/exec /proc/self/exe: operation not permitted; recorded through seccomp user notification, where a signal can interrupt`,
+		}},
+	} {
+		t.Run(c.syscall, func(t *testing.T) {
+			prof := filepath.Join(t.TempDir(), "no.yaml")
+			doc := fmt.Sprintf("version: 1\nseccomp:\n  defaultAction: SCMP_ACT_ALLOW\n  syscalls:\n    - names: [%s]\n      action: SCMP_ACT_ERRNO\n      errnoRet: %d\n", c.syscall, c.errno)
+			if err := os.WriteFile(prof, []byte(doc), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			p := compile(t, prof)
+			t.Setenv(noNotifEnv, "1")
+			res, out := confined(t, p, []string{self})
+			if res.ExitCode != 0 {
+				t.Fatalf("child: exit %d (%s): %s", res.ExitCode, res.Report, out)
+			}
+			for _, want := range c.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+		})
 	}
 }

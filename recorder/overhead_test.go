@@ -20,13 +20,25 @@ var overheadRuns = flag.Int("overhead-runs", 1, "runs of each side in TestRecord
 // over a few thousand files, through a pipe.
 var overheadWorkload = []string{busybox, "sh", "-c", "/bin/busybox find /usr/include -type f | /bin/busybox wc -l"}
 
-// TestRecordOverhead times the workload run plainly, recorded through user
-// notification and recorded through ptrace, alternating, and logs the medians side by side (go test -v). It checks
-// that recording changes nothing the workload prints; it asserts no timing.
+// TestRecordOverhead times the workload run plainly and recorded each way
+// (ptrace with its seccomp filter, as auto records here; seccomp user
+// notification; ptrace syscall stops), alternating, and logs the medians
+// side by side (go test -v). It checks that recording changes nothing the
+// workload prints; it asserts no timing.
 func TestRecordOverhead(t *testing.T) {
 	needBusybox(t)
 	testenv.RequireFile(t, "/usr/include")
-	var plain, recorded, ptraced, straced []time.Duration
+	ways := []struct {
+		name  string
+		tr    recorder.Tracer
+		stops bool
+		times []time.Duration
+	}{
+		{name: "profilec record (auto: ptrace, seccomp stops)", tr: recorder.TracerAuto},
+		{name: "profilec record --tracer notify", tr: recorder.TracerNotify},
+		{name: "profilec record, ptrace syscall stops", tr: recorder.TracerPtrace, stops: true},
+	}
+	var plain, straced []time.Duration
 	// strace -f, when installed, is the ptrace-based yardstick: an extra
 	// column, not a requirement.
 	strace, _ := exec.LookPath("strace")
@@ -46,33 +58,33 @@ func TestRecordOverhead(t *testing.T) {
 		} else if out.String() != want {
 			t.Fatalf("the workload is not stable: %q then %q", want, out.String())
 		}
-
-		out.Reset()
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		start = time.Now()
-		res, err := recorder.Record(ctx, overheadWorkload, recorder.Options{Stdout: &out})
-		d := time.Since(start)
-		cancel()
-		if err != nil || res.ExitCode != 0 {
-			t.Fatalf("recorded run: %v (exit %v)", err, res)
+		for w := range ways {
+			way := &ways[w]
+			out.Reset()
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			noPtraceFilterFor(t, way.stops)
+			start = time.Now()
+			res, err := recorder.Record(ctx, overheadWorkload, recorder.Options{Stdout: &out, Tracer: way.tr})
+			d := time.Since(start)
+			cancel()
+			if err != nil || res.ExitCode != 0 {
+				t.Fatalf("%s: %v (exit %v)", way.name, err, res)
+			}
+			if res.SyscallStops != way.stops {
+				t.Fatalf("%s: recorded with syscall stops %v", way.name, res.SyscallStops)
+			}
+			way.times = append(way.times, d)
+			if out.String() != want {
+				t.Fatalf("%s printed %q, plain %q", way.name, out.String(), want)
+			}
+			if w == 0 {
+				calls = 0
+				for _, n := range res.Recording.Arches {
+					calls += n
+				}
+			}
 		}
-		recorded = append(recorded, d)
-		if out.String() != want {
-			t.Fatalf("recorded run printed %q, plain %q", out.String(), want)
-		}
-		out.Reset()
-		ctx, cancel = context.WithTimeout(context.Background(), 60*time.Second)
-		start = time.Now()
-		pres, err := recorder.Record(ctx, overheadWorkload, recorder.Options{Stdout: &out, Tracer: recorder.TracerPtrace})
-		d = time.Since(start)
-		cancel()
-		if err != nil || pres.ExitCode != 0 {
-			t.Fatalf("run recorded with ptrace: %v (exit %v)", err, pres)
-		}
-		ptraced = append(ptraced, d)
-		if out.String() != want {
-			t.Fatalf("run recorded with ptrace printed %q, plain %q", out.String(), want)
-		}
+		noPtraceFilterFor(t, false)
 		if strace != "" {
 			cmd := exec.Command(strace, append([]string{"-f", "-qq", "-o", "/dev/null"}, overheadWorkload...)...)
 			start := time.Now()
@@ -81,27 +93,33 @@ func TestRecordOverhead(t *testing.T) {
 			}
 			straced = append(straced, time.Since(start))
 		}
-		calls = 0
-		for _, n := range res.Recording.Arches {
-			calls += n
-		}
 	}
 	if calls < 1000 {
 		t.Fatalf("only %d syscalls recorded for a find over /usr/include", calls)
 	}
-	mp, mr := median(plain), median(recorded)
-	perCall := time.Duration(0)
-	if mr > mp {
-		perCall = (mr - mp) / time.Duration(calls)
+	mp := median(plain)
+	t.Logf("%s (%s files, %d syscalls, %d runs each): plain median %v",
+		overheadWorkload[3], strings.TrimSpace(want), calls, len(plain), mp.Round(time.Microsecond))
+	for _, way := range ways {
+		m := median(way.times)
+		perCall := time.Duration(0)
+		if m > mp {
+			perCall = (m - mp) / time.Duration(calls)
+		}
+		t.Logf("%s: median %v, %.1fx, ~%v per syscall", way.name, m.Round(time.Microsecond), float64(m)/float64(mp), perCall)
 	}
-	t.Logf("%s (%s files, %d syscalls, %d runs each): plain median %v, recorded median %v, %.1fx, ~%v per syscall",
-		overheadWorkload[3], strings.TrimSpace(want), calls, len(plain),
-		mp.Round(time.Microsecond), mr.Round(time.Microsecond), float64(mr)/float64(mp), perCall)
-	mt := median(ptraced)
-	t.Logf("profilec record --tracer ptrace, same workload: median %v, %.1fx", mt.Round(time.Microsecond), float64(mt)/float64(mp))
 	if len(straced) > 0 {
 		ms := median(straced)
 		t.Logf("strace -f -o /dev/null, same workload: median %v, %.1fx", ms.Round(time.Microsecond), float64(ms)/float64(mp))
+	}
+}
+
+// noPtraceFilterFor switches syscall stops on or off for the next Record.
+func noPtraceFilterFor(t *testing.T, on bool) {
+	if on {
+		recorder.ForceSyscallStops()
+	} else {
+		recorder.AllowPtraceFilter()
 	}
 }
 

@@ -53,9 +53,18 @@ type ptask struct {
 
 type ptracer struct {
 	archIndex
-	rec     *Recording
-	base    func(arch uint32, nr int32, args [6]uint64) bool
-	mainPid int
+	rec  *Recording
+	base func(arch uint32, nr int32, args [6]uint64) bool
+	// filter: the command runs under a SECCOMP_RET_TRACE filter, so calls
+	// are seen at seccomp stops and tasks resume with PTRACE_CONT.
+	filter     bool
+	afterStart func()
+	// optionsSet: the first stop of the main task has been seen and the
+	// options set. started: the command's own execve has been seen
+	// (under the filter, the init stage's calls before it are not the
+	// command's).
+	optionsSet, started bool
+	mainPid             int
 	// mu guards tasks, which the ctx watcher reads to kill the tree.
 	mu        sync.Mutex
 	tasks     map[int]*ptask
@@ -68,7 +77,13 @@ type ptracer struct {
 // tracer) and runs the whole wait loop. It never unlocks: should anything
 // still be traced when it returns, the thread's exit kills it
 // (PTRACE_O_EXITKILL).
-func recordPtrace(ctx context.Context, argv []string, o Options) (*Result, error) {
+//
+// With filter, the child is the init stage, which installs a seccomp
+// filter returning SECCOMP_RET_TRACE for every call and execs the command:
+// each call then stops once, at a seccomp stop, instead of at its entry
+// and its exit. The error wraps errNoFilter when the filter could not be
+// installed, before anything of the command ran.
+func recordPtrace(ctx context.Context, argv []string, o Options, filter bool) (*Result, error) {
 	env := o.Env
 	if env == nil {
 		env = os.Environ()
@@ -93,7 +108,18 @@ func recordPtrace(ctx context.Context, argv []string, o Options) (*Result, error
 		// the end.
 		SysProcAttr: &syscall.SysProcAttr{Ptrace: true, Pdeathsig: syscall.SIGKILL},
 	}
-	t := &ptracer{rec: rec, base: o.Base, tasks: map[int]*ptask{}}
+	t := &ptracer{rec: rec, base: o.Base, tasks: map[int]*ptask{}, filter: filter}
+	var st *initStage
+	var errText chan string
+	if filter {
+		if st, err = newInitStage(); err != nil {
+			return nil, err
+		}
+		defer st.close()
+		cmd = st.command(initTrace, append([]string{exe}, argv...), o)
+		cmd.SysProcAttr.Ptrace = true
+		t.afterStart = func() { errText = st.started() }
+	}
 	type outcome struct {
 		res *Result
 		err error
@@ -105,7 +131,28 @@ func recordPtrace(ctx context.Context, argv []string, o Options) (*Result, error
 		done <- outcome{res, err}
 	}()
 	out := <-done
-	return out.res, out.err
+	if !filter || errText == nil {
+		return out.res, out.err
+	}
+	msg := <-errText
+	switch {
+	case out.err != nil:
+		return nil, out.err
+	case !t.started && out.res.ExitCode == exitNoFilter && msg != "":
+		return nil, fmt.Errorf("record: %s: %w", msg, errNoFilter)
+	case !t.started:
+		if msg == "" {
+			msg = "init stage died before its execve (does " + cmd.Path + " call recorder.Main first?)"
+		}
+		return nil, fmt.Errorf("record: %s", msg)
+	}
+	if e := atomic.LoadUint32(&st.words[1]); e != 0 {
+		return nil, fmt.Errorf("record: execute %s: %w", argv[0], syscall.Errno(e))
+	}
+	if msg != "" {
+		return nil, fmt.Errorf("record: %s", msg)
+	}
+	return out.res, nil
 }
 
 // lookPathIn resolves file as execve through the command's own PATH would
@@ -133,7 +180,15 @@ func lookPathIn(file string, env []string) (string, error) {
 }
 
 func (t *ptracer) run(ctx context.Context, cmd *exec.Cmd) (*Result, error) {
-	if err := cmd.Start(); err != nil {
+	err := cmd.Start()
+	if t.afterStart != nil {
+		t.afterStart()
+	}
+	if err != nil {
+		if errors.Is(err, syscall.EPERM) {
+			// PTRACE_TRACEME refused (Yama's ptrace_scope, a filter).
+			err = fmt.Errorf("start under ptrace: %w: %w", err, errNoPtrace)
+		}
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	t.mainPid = cmd.Process.Pid
@@ -158,7 +213,7 @@ func (t *ptracer) run(ctx context.Context, cmd *exec.Cmd) (*Result, error) {
 	if t.cancelled.Load() {
 		return nil, fmt.Errorf("record: %w", ctx.Err())
 	}
-	return &Result{Recording: t.rec, ExitCode: code, Tracer: TracerPtrace}, nil
+	return &Result{Recording: t.rec, ExitCode: code, Tracer: TracerPtrace, SyscallStops: !t.filter}, nil
 }
 
 // killAll kills every task traced. A task is forgotten only once this
@@ -197,8 +252,11 @@ func (t *ptracer) forget(pid int) {
 // reaping until the tree is gone.
 func (t *ptracer) loop() (int, error) {
 	var fatal error
-	started := false
 	code := 0
+	resume := unix.PtraceSyscall
+	if t.filter {
+		resume = unix.PtraceCont
+	}
 	for {
 		var ws unix.WaitStatus
 		// __WNOTHREAD: only this thread's children and tracees, never
@@ -245,6 +303,12 @@ func (t *ptracer) loop() (int, error) {
 				t.killAll()
 				continue
 			}
+		case sig == unix.SIGTRAP && ws.TrapCause() == unix.PTRACE_EVENT_SECCOMP:
+			if err := t.seccompStop(pid); err != nil {
+				fatal = err
+				t.killAll()
+				continue
+			}
 		case sig == unix.SIGTRAP && ws.TrapCause() > 0:
 			switch ws.TrapCause() {
 			case unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK, unix.PTRACE_EVENT_CLONE:
@@ -260,16 +324,25 @@ func (t *ptracer) loop() (int, error) {
 				}
 				k.inSyscall = true
 			}
-		case !started && pid == t.mainPid && sig == unix.SIGTRAP:
-			// PTRACE_TRACEME stops the command after its own execve
-			// succeeded: from here on everything is the target's.
-			started = true
-			if err := unix.PtraceSetOptions(pid, ptraceOptions); err != nil {
+		case !t.optionsSet && pid == t.mainPid && sig == unix.SIGTRAP:
+			// PTRACE_TRACEME stops the child after its own execve
+			// succeeded: the command itself, or the init stage that
+			// installs the filter (whose calls stop only once it has,
+			// and count from the command's execve on).
+			t.optionsSet = true
+			opts := ptraceOptions
+			if t.filter {
+				opts |= unix.PTRACE_O_TRACESECCOMP
+			}
+			if err := unix.PtraceSetOptions(pid, opts); err != nil {
 				fatal = fmt.Errorf("record: set ptrace options: %w", err)
 				_ = unix.Kill(pid, unix.SIGKILL)
 				continue
 			}
-			t.addExecve()
+			if !t.filter {
+				t.started = true
+				t.addExecve()
+			}
 		case sig == unix.SIGSTOP && k.stopPending:
 			k.stopPending = false
 		default:
@@ -282,7 +355,7 @@ func (t *ptracer) loop() (int, error) {
 			}
 		}
 		k.stopPending = false
-		if err := unix.PtraceSyscall(pid, inject); err != nil && err != unix.ESRCH {
+		if err := resume(pid, inject); err != nil && err != unix.ESRCH {
 			fatal = fmt.Errorf("record: resume traced task %d: %w", pid, err)
 			t.killAll()
 		}
@@ -302,6 +375,58 @@ func (t *ptracer) addExecve() {
 	t.rec.add(arch, nr, args, t.base == nil || !t.base(arch.Audit, int32(nr), args))
 }
 
+// seccompStopHook is called at each seccomp stop of the command's (tests).
+var seccompStopHook func(pid int, name string)
+
+// seccompStop records a call at the stop the filter's SECCOMP_RET_TRACE
+// makes before the call runs. clone3 is skipped there and answered -ENOSYS
+// at once, as the notify path answers it.
+func (t *ptracer) seccompStop(pid int) error {
+	var info syscallInfo
+	if err := t.syscallInfo(pid, &info); err != nil || info.Op != unix.PTRACE_SYSCALL_INFO_SECCOMP {
+		return err
+	}
+	nr := int32(info.Nr)
+	arch, known := t.lookupArch(info.Arch, nr)
+	name := ""
+	if known {
+		name, _ = systab.SyscallName(arch.Name, int(nr))
+	}
+	if !t.started {
+		if pid != t.mainPid || name != "execve" {
+			return nil
+		}
+		t.started = true
+	}
+	if !known {
+		t.rec.Unknown[fmt.Sprintf("audit arch %#x #%d", info.Arch, nr)]++
+		return nil
+	}
+	t.rec.add(arch, int(nr), info.Args, t.base == nil || !t.base(info.Arch, nr, info.Args))
+	if seccompStopHook != nil {
+		seccompStopHook(pid, name)
+	}
+	if name == "clone3" {
+		if err := skipSyscall(pid, unix.ENOSYS); err != nil && !errors.Is(err, unix.ESRCH) {
+			return fmt.Errorf("record: refuse clone3: %w", err)
+		}
+	}
+	return nil
+}
+
+// syscallInfo reads the call a task is stopped in; a task killed meanwhile
+// leaves info zero (Op none).
+func (t *ptracer) syscallInfo(pid int, info *syscallInfo) error {
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GET_SYSCALL_INFO, uintptr(pid), unsafe.Sizeof(*info), uintptr(unsafe.Pointer(info)), 0, 0)
+	switch {
+	case e == 0, e == unix.ESRCH:
+		return nil
+	case e == unix.EIO || e == unix.EINVAL:
+		return fmt.Errorf("record: read syscall through ptrace: %w (PTRACE_GET_SYSCALL_INFO needs Linux 5.3+)", e)
+	}
+	return fmt.Errorf("record: read syscall through ptrace: %w", e)
+}
+
 // syscallStop records a call at its entry stop. clone3 is turned into no
 // syscall at its entry and answered -ENOSYS at its exit, as the notify
 // path answers it.
@@ -311,14 +436,8 @@ func (t *ptracer) syscallStop(pid int, k *ptask) error {
 		return nil
 	}
 	var info syscallInfo
-	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GET_SYSCALL_INFO, uintptr(pid), unsafe.Sizeof(info), uintptr(unsafe.Pointer(&info)), 0, 0)
-	switch {
-	case e == unix.ESRCH:
-		return nil // killed meanwhile
-	case e == unix.EIO || e == unix.EINVAL:
-		return fmt.Errorf("record: read syscall through ptrace: %w (PTRACE_GET_SYSCALL_INFO needs Linux 5.3+)", e)
-	case e != 0:
-		return fmt.Errorf("record: read syscall through ptrace: %w", e)
+	if err := t.syscallInfo(pid, &info); err != nil {
+		return err
 	}
 	k.inSyscall = info.Op == unix.PTRACE_SYSCALL_INFO_ENTRY
 	switch info.Op {

@@ -23,3 +23,16 @@ func setErrno(pid int, errno unix.Errno) error {
 	r.Rax = uint64(-int64(errno))
 	return unix.PtraceSetRegs(pid, &r)
 }
+
+// skipSyscall makes the call at a seccomp stop run no syscall and return
+// -errno: the kernel skips syscall number -1 and leaves the result register
+// as the tracer set it (seccomp(2), SECCOMP_RET_TRACE).
+func skipSyscall(pid int, errno unix.Errno) error {
+	var r unix.PtraceRegs
+	if err := unix.PtraceGetRegs(pid, &r); err != nil {
+		return err
+	}
+	r.Orig_rax = ^uint64(0)
+	r.Rax = uint64(-int64(errno))
+	return unix.PtraceSetRegs(pid, &r)
+}

@@ -20,3 +20,7 @@ func refuseSyscall(pid int) error {
 func setErrno(pid int, errno unix.Errno) error {
 	return fmt.Errorf("not implemented under ptrace on %s", runtime.GOARCH)
 }
+
+func skipSyscall(pid int, errno unix.Errno) error {
+	return fmt.Errorf("not implemented under ptrace on %s; record with --tracer notify", runtime.GOARCH)
+}

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -19,43 +22,100 @@ import (
 	"github.com/profilec/profilec/recorder"
 )
 
-// The ptrace tracer, forced on a host that has user notification, passes
-// the tests the notify path passes: the recorded profiles run the pipeline
-// and the Go program again under the enforcer, and refuse what was not seen.
-func TestPtrace(t *testing.T) {
-	t.Run("pipeline", func(t *testing.T) { testPipeline(t, recorder.TracerPtrace) })
-	t.Run("unseen", func(t *testing.T) { testUnseenRefused(t, recorder.TracerPtrace) })
-	t.Run("goprogram", func(t *testing.T) { testGoProgram(t, recorder.TracerPtrace) })
-	t.Run("clone3", func(t *testing.T) {
-		if runtime.GOARCH != "amd64" {
-			testenv.Skip(t, "refusing clone3 under ptrace is implemented on amd64 only")
-		}
-		testClone3(t, recorder.TracerPtrace)
-	})
-	t.Run("i386", func(t *testing.T) { testTwoArches(t, recorder.TracerPtrace) })
-	t.Run("cancel", func(t *testing.T) { testCancel(t, recorder.TracerPtrace) })
-	t.Run("execthread", func(t *testing.T) {
-		// An execve from a thread that is not the leader, with the
-		// other threads running: the tracer follows the pid change.
-		prog := testProg(t)
-		for _, tr := range []recorder.Tracer{recorder.TracerNotify, recorder.TracerPtrace} {
-			rec, out := record(t, []string{prog, "execthread"}, recorder.Options{Tracer: tr})
-			if out != "exec'd\n" {
-				t.Errorf("%s: printed %q", tr, out)
-			}
-			if n := rec.Syscalls["execve"].Count; n != 2 {
-				t.Errorf("%s: execve seen %d times, want 2", tr, n)
-			}
-			if rec.Syscalls["write"] == nil {
-				t.Errorf("%s: echo's write after the exec not recorded", tr)
-			}
-		}
-	})
+// The tests named for what they check run with auto, which is ptrace with
+// its seccomp filter here. The other two ways of recording pass them too:
+// user notification, and ptrace's syscall stops (where no filter can be
+// installed): the recorded profiles run the pipeline and the Go program
+// again under the enforcer, and refuse what was not seen.
+func TestNotify(t *testing.T) { testTracer(t, recorder.TracerNotify) }
+
+func TestSyscallStops(t *testing.T) {
+	recorder.SetSyscallStops(t)
+	testTracer(t, recorder.TracerPtrace)
 }
 
-// Both tracers see the same calls of a deterministic single-process
-// command, the execve that starts it included, each exactly once.
-func TestPtraceAgreesWithNotify(t *testing.T) {
+func testTracer(t *testing.T, tr recorder.Tracer) {
+	t.Run("pipeline", func(t *testing.T) { testPipeline(t, tr) })
+	t.Run("unseen", func(t *testing.T) { testUnseenRefused(t, tr) })
+	t.Run("goprogram", func(t *testing.T) { testGoProgram(t, tr) })
+	t.Run("clone3", func(t *testing.T) {
+		if runtime.GOARCH != "amd64" && tr == recorder.TracerPtrace {
+			testenv.Skip(t, "refusing clone3 under ptrace is implemented on amd64 only")
+		}
+		testClone3(t, tr)
+	})
+	t.Run("i386", func(t *testing.T) { testTwoArches(t, tr) })
+	t.Run("cancel", func(t *testing.T) { testCancel(t, tr) })
+	t.Run("execthread", func(t *testing.T) { testExecThread(t, tr) })
+}
+
+// An execve from a thread that is not the leader, with the other threads
+// running: the tracer follows the pid change.
+func TestExecFromThread(t *testing.T) { testExecThread(t, "") }
+
+func testExecThread(t *testing.T, tr recorder.Tracer) {
+	prog := testProg(t)
+	rec, out := record(t, []string{prog, "execthread"}, recorder.Options{Tracer: tr})
+	if out != "exec'd\n" {
+		t.Errorf("printed %q", out)
+	}
+	if n := rec.Syscalls["execve"].Count; n != 2 {
+		t.Errorf("execve seen %d times, want 2", n)
+	}
+	if rec.Syscalls["write"] == nil {
+		t.Error("echo's write after the exec not recorded")
+	}
+}
+
+// A signal that arrives while profilec holds a call changes nothing of the
+// call under ptrace: the tracee is in a ptrace stop, the signal stays
+// pending, and the call runs when resumed. busybox sh's handlers lack
+// SA_RESTART, so a fork or close cut short by the signal would fail with
+// EINTR and break the pipeline (which is what user notification does when
+// the signal comes before profilec has received the notification).
+func TestSignalAtAStopChangesNothing(t *testing.T) {
+	needBusybox(t)
+	var sent, shell, odd int
+	recorder.SetSeccompStopHook(t, func(pid int, name string) {
+		if shell == 0 {
+			shell = pid // its execve comes first
+		}
+		if pid != shell {
+			// Subshells reset the trap, and tr and wc never set it:
+			// SIGUSR1 would kill them.
+			return
+		}
+		switch name {
+		case "clone", "fork", "vfork", "close", "dup2", "pipe2", "pipe":
+			// Every other call only: a fork with a signal pending is
+			// restarted after the handler, and stops again.
+			if odd++; odd%2 == 1 && syscall.Kill(pid, syscall.SIGUSR1) == nil {
+				sent++
+			}
+		}
+	})
+	// The trap's handler counts the signals (a subshell's own count is
+	// lost); the pipeline's output must be unaffected.
+	script := "n=0; trap 'n=$((n+1))' USR1; echo hi | /bin/busybox tr a-z A-Z | /bin/busybox wc -c; echo handled $n"
+	rec, out := record(t, []string{busybox, "sh", "-c", script}, recorder.Options{Tracer: recorder.TracerPtrace})
+	lines := strings.Fields(out)
+	if len(lines) != 3 || lines[0] != "3" || lines[1] != "handled" {
+		t.Fatalf("printed %q, want 3 and the count of signals handled", out)
+	}
+	if handled, _ := strconv.Atoi(lines[2]); handled == 0 || sent < 5 {
+		t.Errorf("%d signals sent at stops, %d handled by the shell; want at least 5 sent and some handled", sent, handled)
+	} else {
+		t.Logf("%d signals sent at stops, %d handled by the shell", sent, handled)
+	}
+	if rec.Syscalls["clone"] == nil || rec.Syscalls["close"] == nil {
+		t.Error("clone or close not recorded")
+	}
+}
+
+// All three ways of recording see the same calls of a deterministic
+// single-process command, the execve that starts it included, each exactly
+// once.
+func TestTracersAgree(t *testing.T) {
 	needBusybox(t)
 	for _, argv := range [][]string{
 		{busybox, "true"},
@@ -72,6 +132,13 @@ func TestPtraceAgreesWithNotify(t *testing.T) {
 				return m
 			}
 			notify, ptrace := counts(recorder.TracerNotify), counts(recorder.TracerPtrace)
+			t.Run("stops", func(t *testing.T) {
+				recorder.SetSyscallStops(t)
+				stops := counts(recorder.TracerPtrace)
+				if d := cmp.Diff(notify, stops); d != "" {
+					t.Errorf("counts, notify vs ptrace syscall stops (-notify +stops):\n%s", d)
+				}
+			})
 			if d := cmp.Diff(slices.Sorted(maps.Keys(notify)), slices.Sorted(maps.Keys(ptrace))); d != "" {
 				t.Errorf("syscall names, notify vs ptrace (-notify +ptrace):\n%s", d)
 			}
@@ -112,24 +179,44 @@ func TestPtraceResult(t *testing.T) {
 		t.Errorf("SIGSTOP under ptrace: %v, %+v, %q; want exit 0, after", err, res, out.String())
 	}
 	res, err = recorder.Record(ctx, []string{busybox, "true"}, recorder.Options{})
-	if err != nil || res.Tracer != recorder.TracerNotify {
-		t.Errorf("auto on a host with user notification: %v, %+v; want notify", err, res)
+	if err != nil || res.Tracer != recorder.TracerPtrace || res.SyscallStops || res.Fallback != "" {
+		t.Errorf("auto on a host with seccomp and ptrace: %v, %+v; want ptrace with its filter", err, res)
 	}
 
-	_, err = recorder.Record(ctx, []string{"/nonexistent/cmd"}, recorder.Options{Tracer: recorder.TracerPtrace})
-	if !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("nonexistent command: got %v", err)
-	}
-	_, err = recorder.Record(ctx, []string{"no-such-cmd-here"}, recorder.Options{Tracer: recorder.TracerPtrace, Env: []string{"PATH=/bin"}})
-	if err == nil {
-		t.Error("no error for a command not in PATH")
-	}
-	junk := filepath.Join(t.TempDir(), "junk")
-	if err := os.WriteFile(junk, []byte{0, 1, 2, 3}, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if _, err = recorder.Record(ctx, []string{junk}, recorder.Options{Tracer: recorder.TracerPtrace}); !errors.Is(err, syscall.ENOEXEC) {
-		t.Errorf("got %v, want ENOEXEC", err)
+	for _, stops := range []bool{false, true} {
+		t.Run(fmt.Sprint("stops=", stops), func(t *testing.T) {
+			if stops {
+				recorder.SetSyscallStops(t)
+				res, err := recorder.Record(ctx, []string{busybox, "true"}, recorder.Options{})
+				if err != nil || res.Tracer != recorder.TracerPtrace || !res.SyscallStops {
+					t.Errorf("auto forced to syscall stops: %v, %+v", err, res)
+				}
+			}
+			_, err := recorder.Record(ctx, []string{"/nonexistent/cmd"}, recorder.Options{Tracer: recorder.TracerPtrace})
+			if !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("nonexistent command: got %v", err)
+			}
+			_, err = recorder.Record(ctx, []string{"no-such-cmd-here"}, recorder.Options{Tracer: recorder.TracerPtrace, Env: []string{"PATH=/bin"}})
+			if err == nil {
+				t.Error("no error for a command not in PATH")
+			}
+			junk := filepath.Join(t.TempDir(), "junk")
+			if err := os.WriteFile(junk, []byte{0, 1, 2, 3}, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if _, err = recorder.Record(ctx, []string{junk}, recorder.Options{Tracer: recorder.TracerPtrace}); !errors.Is(err, syscall.ENOEXEC) {
+				t.Errorf("got %v, want ENOEXEC", err)
+			}
+			if stops {
+				return
+			}
+			// Under the filter the init stage resolves nothing: an init
+			// binary that does not run it is named.
+			_, err = recorder.Record(ctx, []string{busybox, "true"}, recorder.Options{Tracer: recorder.TracerPtrace, InitPath: busybox})
+			if err == nil || !strings.Contains(err.Error(), "recorder.Main") {
+				t.Errorf("got %v, want an error about the init stage", err)
+			}
+		})
 	}
 	if _, err := recorder.Record(ctx, []string{busybox, "true"}, recorder.Options{Tracer: "strace"}); err == nil {
 		t.Error("no error for an unknown tracer")

@@ -26,7 +26,11 @@ func rootlessChild() int {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var out bytes.Buffer
-	res, err := recorder.Record(ctx, []string{busybox, "sh", "-c", "/bin/busybox id -u; echo hi | /bin/busybox wc -c"}, recorder.Options{Stdout: &out, Stderr: &out, Tracer: recorder.Tracer(os.Getenv(rootlessEnv))})
+	tr, stops := strings.CutSuffix(os.Getenv(rootlessEnv), "-stops")
+	if stops {
+		recorder.ForceSyscallStops()
+	}
+	res, err := recorder.Record(ctx, []string{busybox, "sh", "-c", "/bin/busybox id -u; echo hi | /bin/busybox wc -c"}, recorder.Options{Stdout: &out, Stderr: &out, Tracer: recorder.Tracer(tr)})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -36,15 +40,18 @@ func rootlessChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	if res.SyscallStops {
+		res.Tracer += "-stops"
+	}
 	fmt.Printf("%s%s\n---\n%s", out.Bytes(), res.Tracer, data)
 	return res.ExitCode
 }
 
-// Recording needs no privilege: no_new_privs makes the filter installable
-// and the supervisor, the target's parent, may take the listener; and a
-// process may ptrace its own children.
+// Recording needs no privilege: no_new_privs makes either filter
+// installable, the supervisor, the target's parent, may take the listener,
+// and a process may ptrace its own children.
 func TestRecordAsNobody(t *testing.T) {
-	for _, tr := range []recorder.Tracer{recorder.TracerNotify, recorder.TracerPtrace} {
+	for _, tr := range []recorder.Tracer{recorder.TracerNotify, recorder.TracerPtrace, recorder.TracerPtrace + "-stops"} {
 		t.Run(string(tr), func(t *testing.T) { testRecordAsNobody(t, tr) })
 	}
 }

@@ -27,8 +27,8 @@ func newRecordCmd(a *app) *cobra.Command {
 		Use:   "record [-o OUT] [--base PROFILE] [--merge EXISTING] [--tracer TRACER] -- CMD [ARG...]",
 		Short: "Record a profile from a program's observed behaviour",
 		Long: `record runs CMD, and every process and thread it starts, under a seccomp
-filter that reports each syscall to profilec through a user-notification
-listener and then lets it proceed. When the last process has exited it
+filter that reports each syscall to profilec and then lets it proceed.
+When the last process has exited it
 writes a profile that allows exactly the syscalls seen, each rule with a
 comment saying how often. personality, clone and socket are allowed only
 with the argument values seen (flags, family). clone3, whose flags the
@@ -40,10 +40,13 @@ and values united); it may name the same file as -o. --base writes a profile
 that extends PROFILE and names only the syscalls the base did not allow
 every time they were made.
 
-Needs Linux 5.8+ (seccomp user notification with continue) and no
-privilege: no_new_privs is set before the filter. Where user notification
-is unavailable, record watches through ptrace instead (Linux 5.3+, slower:
-two stops per syscall); --tracer notify or ptrace forces one. Exit status:
+record traces the tree with ptrace under a seccomp filter that stops each
+syscall once (Linux 5.3+); it needs no privilege: no_new_privs is set
+before the filter. Where no filter can be installed it uses ptrace's
+syscall stops (slower: two per syscall); where ptrace is refused, seccomp
+user notification (Linux 5.8+), under which a signal can interrupt a call
+that waits for profilec (docs/record.md). --tracer ptrace or notify forces
+one. Exit status:
 the command's own when it failed (the profile is written anyway), 3 when
 recording failed.`,
 		Example: `  profilec record -o app.yaml -- ./app --selftest
@@ -112,8 +115,8 @@ recording failed.`,
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
-			if tr == recorder.TracerAuto && res.Tracer == recorder.TracerPtrace {
-				fmt.Fprintln(a.stderr, "profilec: record: seccomp user notification is unavailable here; recorded through ptrace")
+			if res.Fallback != "" {
+				fmt.Fprintf(a.stderr, "profilec: record: %s\n", res.Fallback)
 			}
 			data, err := res.Recording.Profile(wo)
 			if err != nil {
@@ -133,7 +136,7 @@ recording failed.`,
 	cmd.Flags().StringVar(&base, "base", "", "extend `PROFILE` (a file or built-in base) and record only what it does not allow")
 	cmd.Flags().StringVar(&merge, "merge", "", "add this run to `EXISTING`, a profile recorded earlier")
 	cmd.Flags().StringVar(&name, "name", "", "the profile's `NAME` (default: recorded, or the merged profile's)")
-	cmd.Flags().StringVar(&tracer, "tracer", "auto", "watch syscalls through `TRACER`: notify (seccomp user notification), ptrace, or auto (notify where available)")
+	cmd.Flags().StringVar(&tracer, "tracer", "auto", "watch syscalls through `TRACER`: ptrace, notify (seccomp user notification), or auto (ptrace where allowed)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "kill the whole process tree after `DURATION` and write nothing (0: none)")
 	return cmd
 }

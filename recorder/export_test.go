@@ -1,0 +1,23 @@
+package recorder
+
+import "testing"
+
+// SetSyscallStops makes TracerPtrace record without its seccomp filter,
+// through syscall stops, until t ends.
+func SetSyscallStops(t testing.TB) {
+	noPtraceFilter = true
+	t.Cleanup(func() { noPtraceFilter = false })
+}
+
+// SetSeccompStopHook has f called at each seccomp stop of the command's
+// calls under TracerPtrace, before the call is resumed, until t ends.
+func SetSeccompStopHook(t testing.TB, f func(pid int, name string)) {
+	seccompStopHook = f
+	t.Cleanup(func() { seccompStopHook = nil })
+}
+
+// ForceSyscallStops is SetSyscallStops for a child process of a test.
+func ForceSyscallStops() { noPtraceFilter = true }
+
+// AllowPtraceFilter undoes ForceSyscallStops.
+func AllowPtraceFilter() { noPtraceFilter = false }
