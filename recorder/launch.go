@@ -483,7 +483,7 @@ func recordNotify(ctx context.Context, argv []string, o Options) (*Result, error
 	if rec == nil {
 		rec = NewRecording()
 	}
-	sv := &supervisor{listener: listener, initPid: uint32(pid), rec: rec, base: o.Base}
+	sv := &supervisor{listener: listener, initPid: uint32(pid), calls: calls{rec: rec, base: o.Base}}
 	if err := sv.serve(ctx); err != nil {
 		<-waited
 		return nil, err

@@ -42,12 +42,10 @@ const (
 type supervisor struct {
 	listener int
 	initPid  uint32
-	rec      *Recording
-	base     func(arch uint32, nr int32, args [6]uint64) bool
+	calls
 	// started is set at the init stage's execve: the calls before it are
 	// the recorder's own.
 	started bool
-	archIndex
 	// procs holds a pidfd for each process seen, so that cancelling
 	// reaches processes that left the tree (reparented orphans) without
 	// risking a recycled pid.
@@ -116,6 +114,34 @@ func (s *supervisor) close() {
 		}
 		delete(s.procs, pid)
 	}
+}
+
+// calls counts the calls a tracer sees into rec.
+type calls struct {
+	archIndex
+	rec  *Recording
+	base func(arch uint32, nr int32, args [6]uint64) bool
+}
+
+// name is the call's name, "" for one no table knows.
+func (c *calls) name(audit uint32, nr int32) string {
+	arch, known := c.lookupArch(audit, nr)
+	if !known {
+		return ""
+	}
+	name, _ := systab.SyscallName(arch.Name, int(nr))
+	return name
+}
+
+// count adds a call to the recording: to its syscall's rule, or to the
+// numbers no table knows.
+func (c *calls) count(audit uint32, nr int32, args [6]uint64) {
+	arch, known := c.lookupArch(audit, nr)
+	if !known {
+		c.rec.Unknown[fmt.Sprintf("audit arch %#x #%d", audit, nr)]++
+		return
+	}
+	c.rec.add(arch, int(nr), args, c.base == nil || !c.base(audit, nr, args))
 }
 
 // archIndex finds the table of a call from its AUDIT_ARCH_* value and
@@ -245,11 +271,7 @@ func (s *supervisor) handleOne(kill bool) error {
 	} else {
 		s.track(n.Pid)
 	}
-	arch, known := s.lookupArch(n.Arch, n.Nr)
-	name := ""
-	if known {
-		name, _ = systab.SyscallName(arch.Name, int(n.Nr))
-	}
+	name := s.name(n.Arch, n.Nr)
 	if name == "clone3" {
 		// Its flags are in memory, beyond the filter's reach: refuse it
 		// as the profile will, so libc falls back to clone and the flags
@@ -260,12 +282,7 @@ func (s *supervisor) handleOne(kill bool) error {
 		s.started = true
 	}
 	if s.started && !kill {
-		switch {
-		case known:
-			s.rec.add(arch, int(n.Nr), n.Args, s.base == nil || !s.base(n.Arch, n.Nr, n.Args))
-		default:
-			s.rec.Unknown[fmt.Sprintf("audit arch %#x #%d", n.Arch, n.Nr)]++
-		}
+		s.count(n.Arch, n.Nr, n.Args)
 	}
 	if err := ioctl(s.listener, unix.SECCOMP_IOCTL_NOTIF_SEND, unsafe.Pointer(&resp)); err != nil && !errors.Is(err, unix.ENOENT) {
 		// ENOENT: the caller was killed or interrupted meanwhile.

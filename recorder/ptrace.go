@@ -52,9 +52,7 @@ type ptask struct {
 }
 
 type ptracer struct {
-	archIndex
-	rec  *Recording
-	base func(arch uint32, nr int32, args [6]uint64) bool
+	calls
 	// filter: the command runs under a SECCOMP_RET_TRACE filter, so calls
 	// are seen at seccomp stops and tasks resume with PTRACE_CONT.
 	filter     bool
@@ -108,7 +106,7 @@ func recordPtrace(ctx context.Context, argv []string, o Options, filter bool) (*
 		// the end.
 		SysProcAttr: &syscall.SysProcAttr{Ptrace: true, Pdeathsig: syscall.SIGKILL},
 	}
-	t := &ptracer{rec: rec, base: o.Base, tasks: map[int]*ptask{}, filter: filter}
+	t := &ptracer{calls: calls{rec: rec, base: o.Base}, tasks: map[int]*ptask{}, filter: filter}
 	var st *initStage
 	var errText chan string
 	if filter {
@@ -371,8 +369,7 @@ func (t *ptracer) addExecve() {
 	if !ok {
 		return
 	}
-	var args [6]uint64
-	t.rec.add(arch, nr, args, t.base == nil || !t.base(arch.Audit, int32(nr), args))
+	t.count(arch.Audit, int32(nr), [6]uint64{})
 }
 
 // seccompStopHook is called at each seccomp stop of the command's (tests).
@@ -387,22 +384,14 @@ func (t *ptracer) seccompStop(pid int) error {
 		return err
 	}
 	nr := int32(info.Nr)
-	arch, known := t.lookupArch(info.Arch, nr)
-	name := ""
-	if known {
-		name, _ = systab.SyscallName(arch.Name, int(nr))
-	}
+	name := t.name(info.Arch, nr)
 	if !t.started {
 		if pid != t.mainPid || name != "execve" {
 			return nil
 		}
 		t.started = true
 	}
-	if !known {
-		t.rec.Unknown[fmt.Sprintf("audit arch %#x #%d", info.Arch, nr)]++
-		return nil
-	}
-	t.rec.add(arch, int(nr), info.Args, t.base == nil || !t.base(info.Arch, nr, info.Args))
+	t.count(info.Arch, nr, info.Args)
 	if seccompStopHook != nil {
 		seccompStopHook(pid, name)
 	}
@@ -443,13 +432,8 @@ func (t *ptracer) syscallStop(pid int, k *ptask) error {
 	switch info.Op {
 	case unix.PTRACE_SYSCALL_INFO_ENTRY:
 		nr := int32(info.Nr)
-		arch, known := t.lookupArch(info.Arch, nr)
-		if !known {
-			t.rec.Unknown[fmt.Sprintf("audit arch %#x #%d", info.Arch, nr)]++
-			return nil
-		}
-		t.rec.add(arch, int(nr), info.Args, t.base == nil || !t.base(info.Arch, nr, info.Args))
-		if name, _ := systab.SyscallName(arch.Name, int(nr)); name == "clone3" {
+		t.count(info.Arch, nr, info.Args)
+		if t.name(info.Arch, nr) == "clone3" {
 			if err := refuseSyscall(pid); err != nil && !errors.Is(err, unix.ESRCH) {
 				return fmt.Errorf("record: refuse clone3: %w", err)
 			}
