@@ -478,6 +478,7 @@ func recordNotify(ctx context.Context, argv []string, o Options) (*Result, error
 		return fail(fmt.Errorf("take seccomp listener from init stage: %w (pidfd_getfd needs Linux 5.6+ and ptrace access to the child): %w", err, ErrNoUserNotification))
 	}
 	defer unix.Close(listener)
+	syncWakeUp(listener)
 
 	rec := o.Recording
 	if rec == nil {
