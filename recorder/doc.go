@@ -1,2 +1,2 @@
-// Package recorder runs a command under a seccomp user-notification filter (or ptrace where that is unavailable) and turns the syscalls its process tree makes into a profile that allows exactly those.
+// Package recorder runs a command traced through ptrace and a seccomp filter (or a seccomp user-notification filter where ptrace is refused) and turns the syscalls its process tree makes into a profile that allows exactly those.
 package recorder

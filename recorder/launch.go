@@ -260,9 +260,9 @@ type Result struct {
 	Fallback string
 }
 
-// Record runs argv and every process it starts under a filter that reports
-// each syscall to this process (or under ptrace, see Tracer), lets the call
-// proceed, and counts it. It returns when every process of the tree has
+// Record runs argv and every process it starts under a seccomp filter that
+// reports each syscall to this process (through ptrace or a user
+// notification, see Tracer), lets the call proceed, and counts it. It returns when every process of the tree has
 // exited, or kills the tree when ctx is done.
 func Record(ctx context.Context, argv []string, o Options) (*Result, error) {
 	if len(argv) == 0 {
