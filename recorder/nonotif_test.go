@@ -59,8 +59,12 @@ func TestWithoutSeccompOrPtrace(t *testing.T) {
 			"ptrace: record: start under ptrace: fork/exec /proc/self/exe: operation not permitted: ptrace is refused",
 			`auto: notify stops=false exit 0 execve true fallback="start under ptrace: fork/exec /proc/self/exe: operation not permitted; recorded through seccomp user notification, where a signal can interrupt`,
 		}},
+		{"ptrace", 38, []string{
+			"ptrace: record: start under ptrace: fork/exec /proc/self/exe: function not implemented: ptrace is refused",
+			`auto: notify stops=false exit 0 execve true fallback="start under ptrace: fork/exec /proc/self/exe: function not implemented; recorded through seccomp user notification`,
+		}},
 	} {
-		t.Run(c.syscall, func(t *testing.T) {
+		t.Run(fmt.Sprint(c.syscall, "-", c.errno), func(t *testing.T) {
 			prof := filepath.Join(t.TempDir(), "no.yaml")
 			doc := fmt.Sprintf("version: 1\nseccomp:\n  defaultAction: SCMP_ACT_ALLOW\n  syscalls:\n    - names: [%s]\n      action: SCMP_ACT_ERRNO\n      errnoRet: %d\n", c.syscall, c.errno)
 			if err := os.WriteFile(prof, []byte(doc), 0o644); err != nil {

@@ -183,8 +183,9 @@ func (t *ptracer) run(ctx context.Context, cmd *exec.Cmd) (*Result, error) {
 		t.afterStart()
 	}
 	if err != nil {
-		if errors.Is(err, syscall.EPERM) {
-			// PTRACE_TRACEME refused (Yama's ptrace_scope, a filter).
+		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENOSYS) {
+			// PTRACE_TRACEME refused (Yama's ptrace_scope, a filter,
+			// a kernel without ptrace).
 			err = fmt.Errorf("start under ptrace: %w: %w", err, errNoPtrace)
 		}
 		return nil, fmt.Errorf("record: %w", err)
