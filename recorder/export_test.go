@@ -21,3 +21,15 @@ func ForceSyscallStops() { noPtraceFilter = true }
 
 // AllowPtraceFilter undoes ForceSyscallStops.
 func AllowPtraceFilter() { noPtraceFilter = false }
+
+// SetPtraceCannotRefuseClone3 makes auto behave, until t ends, as on an
+// architecture where ptrace cannot answer clone3: notify first.
+func SetPtraceCannotRefuseClone3(t testing.TB) {
+	was := ptraceRefusesClone3
+	ptraceRefusesClone3 = false
+	t.Cleanup(func() { ptraceRefusesClone3 = was })
+}
+
+// ForceNotifyFirst is SetPtraceCannotRefuseClone3 for a child process of a
+// test.
+func ForceNotifyFirst() { ptraceRefusesClone3 = false }

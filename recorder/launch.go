@@ -66,7 +66,9 @@ type Tracer string
 
 const (
 	// TracerAuto uses ptrace, and seccomp user notification where ptrace
-	// is refused.
+	// is refused. Where ptrace cannot answer clone3 (every architecture
+	// but amd64) it uses notify first, and ptrace where notify is
+	// unavailable.
 	TracerAuto Tracer = "auto"
 	// TracerNotify uses a seccomp filter that reports each syscall
 	// through a user-notification listener (Linux 5.8+). A signal that
@@ -276,6 +278,24 @@ func Record(ctx context.Context, argv []string, o Options) (*Result, error) {
 	}
 	if o.Tracer == TracerNotify {
 		return recordNotify(ctx, argv, o)
+	}
+	if o.Tracer == TracerAuto && !ptraceRefusesClone3 && notifyKernel(kernelVersion()) {
+		// Here ptrace could not answer clone3 ENOSYS and would fail the
+		// recording of most programs: notify first.
+		res, err := recordNotify(ctx, argv, o)
+		if !errors.Is(err, ErrNoUserNotification) {
+			return res, err
+		}
+		pres, perr := recordPtraceAny(ctx, argv, o)
+		if perr != nil {
+			return nil, perr
+		}
+		why := fallback(err, ErrNoUserNotification) + "; recorded through ptrace"
+		if pres.Fallback != "" {
+			why += "; " + pres.Fallback
+		}
+		pres.Fallback = why
+		return pres, nil
 	}
 	res, err := recordPtraceAny(ctx, argv, o)
 	if o.Tracer == TracerAuto && errors.Is(err, errNoPtrace) && notifyKernel(kernelVersion()) {

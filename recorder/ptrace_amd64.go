@@ -2,6 +2,9 @@ package recorder
 
 import "golang.org/x/sys/unix"
 
+// ptraceRefusesClone3: skipSyscall and refuseSyscall work here.
+var ptraceRefusesClone3 = true
+
 // refuseSyscall makes the call at a syscall-entry stop run no syscall at
 // all: the kernel skips syscall number -1 (orig_rax, which also serves an
 // i386 call made through int 0x80).

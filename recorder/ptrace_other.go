@@ -9,6 +9,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// ptraceRefusesClone3: the functions below fail here, so auto prefers
+// notify.
+var ptraceRefusesClone3 = false
+
 // Skipping a syscall under ptrace takes a per-architecture register (arm64:
 // NT_ARM_SYSTEM_CALL; others differ) and is done for amd64 only: elsewhere
 // a clone3 while recording through ptrace fails the recording, rather than

@@ -183,6 +183,13 @@ func TestPtraceResult(t *testing.T) {
 		t.Errorf("auto on a host with seccomp and ptrace: %v, %+v; want ptrace with its filter", err, res)
 	}
 
+	t.Run("notify-first", func(t *testing.T) {
+		recorder.SetPtraceCannotRefuseClone3(t)
+		res, err := recorder.Record(ctx, []string{busybox, "true"}, recorder.Options{})
+		if err != nil || res.Tracer != recorder.TracerNotify || res.Fallback != "" {
+			t.Errorf("auto where ptrace cannot refuse clone3: %v, %+v; want notify", err, res)
+		}
+	})
 	for _, stops := range []bool{false, true} {
 		t.Run(fmt.Sprint("stops=", stops), func(t *testing.T) {
 			if stops {
