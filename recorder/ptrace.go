@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,8 +56,7 @@ type ptracer struct {
 	calls
 	// filter: the command runs under a SECCOMP_RET_TRACE filter, so calls
 	// are seen at seccomp stops and tasks resume with PTRACE_CONT.
-	filter     bool
-	afterStart func()
+	filter bool
 	// optionsSet: the first stop of the main task has been seen and the
 	// options set. started: the command's own execve has been seen
 	// (under the filter, the init stage's calls before it are not the
@@ -108,7 +108,6 @@ func recordPtrace(ctx context.Context, argv []string, o Options, filter bool) (*
 	}
 	t := &ptracer{calls: calls{rec: rec, base: o.Base}, tasks: map[int]*ptask{}, filter: filter}
 	var st *initStage
-	var errText chan string
 	if filter {
 		if st, err = newInitStage(); err != nil {
 			return nil, err
@@ -116,7 +115,6 @@ func recordPtrace(ctx context.Context, argv []string, o Options, filter bool) (*
 		defer st.close()
 		cmd = st.command(initTrace, append([]string{exe}, argv...), o)
 		cmd.SysProcAttr.Ptrace = true
-		t.afterStart = func() { errText = st.started() }
 	}
 	type outcome struct {
 		res *Result
@@ -129,10 +127,15 @@ func recordPtrace(ctx context.Context, argv []string, o Options, filter bool) (*
 		done <- outcome{res, err}
 	}()
 	out := <-done
-	if !filter || errText == nil {
+	if !filter {
 		return out.res, out.err
 	}
-	msg := <-errText
+	// The tree is gone, and the init stage's end of the pipe with it
+	// (closed at its execve, or at its exit): what it wrote is buffered.
+	st.errW.Close()
+	st.errW = nil
+	b, _ := io.ReadAll(st.errR)
+	msg := string(b)
 	switch {
 	case out.err != nil:
 		return nil, out.err
@@ -178,11 +181,7 @@ func lookPathIn(file string, env []string) (string, error) {
 }
 
 func (t *ptracer) run(ctx context.Context, cmd *exec.Cmd) (*Result, error) {
-	err := cmd.Start()
-	if t.afterStart != nil {
-		t.afterStart()
-	}
-	if err != nil {
+	if err := cmd.Start(); err != nil {
 		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENOSYS) {
 			// PTRACE_TRACEME refused (Yama's ptrace_scope, a filter,
 			// a kernel without ptrace).
