@@ -16,6 +16,7 @@ import (
 
 	"github.com/profilec/profilec/enforcer/internal/text"
 
+	"github.com/profilec/profilec/enforcer/internal/sigfwd"
 	"github.com/profilec/profilec/enforcer/internal/sys"
 
 	"github.com/profilec/profilec/compiler/plan"
@@ -112,10 +113,7 @@ var PauseGC func() (resume func())
 // ForwardedSignals are relayed to the target with Options.ForwardSignals.
 // SIGURG is deliberately absent: the Go runtime uses it to preempt
 // goroutines and would flood the target with it.
-var ForwardedSignals = []os.Signal{
-	sys.SIGINT, sys.SIGTERM, sys.SIGHUP, sys.SIGQUIT,
-	sys.SIGUSR1, sys.SIGUSR2, sys.SIGWINCH,
-}
+var ForwardedSignals = sigfwd.Signals
 
 // Run confines argv as p says, waits for it and cleans up the whole tree.
 // A non-nil error is a *StepError: confinement failed and the target never
@@ -249,9 +247,9 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 		// would otherwise be lost. They queue on r.sigs and are
 		// forwarded once the target runs. The registration proceeds
 		// while the launch is prepared; the clone waits for it.
-		sigsReady = startForwarding()
+		sigsReady = sigfwd.Start()
 		var unsubscribe func()
-		r.sigs, unsubscribe = subscribe()
+		r.sigs, unsubscribe = sigfwd.Subscribe()
 		defer unsubscribe()
 	}
 	if err := r.validate(); err != nil {
@@ -687,13 +685,7 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 
 // terminatesByDefault lists the forwarded signals whose default action
 // ends a process (signal(7)); SIGWINCH's is to ignore.
-func terminatesByDefault(s syscall.Signal) bool {
-	switch s {
-	case sys.SIGINT, sys.SIGTERM, sys.SIGHUP, sys.SIGQUIT, sys.SIGUSR1, sys.SIGUSR2:
-		return true
-	}
-	return false
-}
+func terminatesByDefault(s syscall.Signal) bool { return sigfwd.TerminatesByDefault(s) }
 
 // handles reports whether pid catches or ignores sig, from the SigCgt and
 // SigIgn masks of /proc/PID/status. When unsure it says yes, so that

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -137,6 +138,18 @@ func TestLaunchImportsInitialiseEarly(t *testing.T) {
 			t.Errorf("the early launch imports %s, which initialises late in the CLI: use internal/text, internal/sys, path or lean.Decode", dep)
 		}
 	}
+	// The signal registration starts from package presig as soon as
+	// os/signal is ready: nothing it imports may wait for more.
+	out, err = exec.Command("go", "list", "-deps", "github.com/profilec/profilec/enforcer/handoff/presig").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		switch dep {
+		case "fmt", "reflect", "unicode", "bytes", "strings", "time/tzdata":
+			t.Errorf("package presig imports %s, which initialises after os/signal in the CLI", dep)
+		}
+	}
 	if testing.Short() {
 		return
 	}
@@ -170,5 +183,13 @@ func TestLaunchImportsInitialiseEarly(t *testing.T) {
 		case "github.com/open-policy-agent/opa/v1/ast", "github.com/profilec/profilec/schema", "google.golang.org/protobuf/proto":
 			t.Errorf("%s initialised before the launch", pkg)
 		}
+	}
+	// presig comes soon after os/signal, before reflect and the enforcer
+	// (which waits for fmt and reflect).
+	at := func(pkg string) int { return slices.Index(inits, pkg) }
+	sig, pre, refl, enf := at("os/signal"), at("github.com/profilec/profilec/enforcer/handoff/presig"), at("reflect"), at("github.com/profilec/profilec/enforcer")
+	if sig < 0 || pre < sig || enf < pre || (refl >= 0 && refl < pre) {
+		t.Errorf("initialised: os/signal %dth, presig %dth, reflect %dth, the enforcer %dth (-1: never); want presig after os/signal, before reflect and the enforcer:\n%s",
+			sig, pre, refl, enf, strings.Join(inits, "\n"))
 	}
 }
