@@ -195,12 +195,28 @@ func TestCompareLaunch(t *testing.T) {
 			return exec.Command(runc, "--root", runcRoot, "run", "--bundle", bundle, fmt.Sprintf("profilec-bench-%d-%d", os.Getpid(), i))
 		}},
 	}
-	alternate(t, tools)
+	// PROFILEC_BENCH_ALSO=BIN[,BIN...] adds other profilec builds (an
+	// older commit's, say) to the rotation, so that a change is measured
+	// against what it changes in one run; the tables below then list them
+	// too, and the ratios stay profilec's own.
+	also := tools
+	for _, bin := range strings.Split(os.Getenv("PROFILEC_BENCH_ALSO"), ",") {
+		if bin == "" {
+			continue
+		}
+		also = append(also, &tool{name: "profilec exec (" + bin + ")", cmd: func(int) *exec.Cmd {
+			return exec.Command(bin, "exec", planFile, "--", "/bin/true")
+		}})
+	}
+	alternate(t, also)
 	// runc leaves the kernel busy after each run (network namespace and
 	// memory cgroup teardown, RCU grace periods that cgroup v1 migration
 	// then waits for), which taxes whatever runs next. A second pass
 	// without runc shows profilec against bwrap on a quiet kernel.
 	quiet := []*tool{{name: tools[0].name, cmd: tools[0].cmd}, {name: tools[1].name, cmd: tools[1].cmd}}
+	for _, tl := range also[len(tools):] {
+		quiet = append(quiet, &tool{name: tl.name, cmd: tl.cmd})
+	}
 	alternate(t, quiet)
 	// For reference, in a pass of their own so that they do not disturb
 	// the comparison above: the same launch from the lean launcher, which
@@ -240,7 +256,7 @@ func TestCompareLaunch(t *testing.T) {
 	pc, bw, rc := median(tools[0].times), median(tools[1].times), median(tools[2].times)
 	var b strings.Builder
 	fmt.Fprintf(&b, "| runtime | median launch-to-exit | ru_maxrss (median) |\n|---|---|---|\n")
-	for _, tl := range tools {
+	for _, tl := range also {
 		fmt.Fprintf(&b, "| %s | %.2f ms | %.1f MiB |\n", tl.name, ms(median(tl.times)), float64(medianInt(tl.rss))/(1<<20))
 	}
 	fmt.Fprintf(&b, "\nAlternating, %d rounds: profilec is %.1fx faster than runc and takes %.2fx the time of bwrap.\n",
