@@ -5,7 +5,7 @@ package presig
 
 // Package early waits for the enforcer, which is ready only after fmt
 // and reflect; this package needs no more than os/signal, so Go
-// initialises it some 0.1 ms sooner, and os/signal's registration (a
+// initialises it some 0.2 ms sooner, and os/signal's registration (a
 // round trip with a runtime thread per signal, ~0.5 ms in all) then
 // overlaps the rest of the start-up instead of the launch.
 import (
