@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"os/exec"
@@ -44,28 +43,10 @@ func TestKernelEnforcesBwrap(t *testing.T) {
 	}
 
 	run := func(withFilter bool, dir string) (string, error) {
-		args := []string{"--bind", "/", "/", "--die-with-parent"}
-		cmd := exec.Command(bwrap)
 		if withFilter {
-			f, err := os.CreateTemp(t.TempDir(), "filter")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			if _, err := f.Write(raw); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.Seek(0, 0); err != nil {
-				t.Fatal(err)
-			}
-			cmd.ExtraFiles = []*os.File{f} // fd 3
-			args = append(args, "--seccomp", "3")
+			return underBwrap(t, bwrap, raw, nil, "/bin/busybox", "mkdir", dir)
 		}
-		cmd.Args = append([]string{bwrap}, append(args, "/bin/busybox", "mkdir", dir)...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		return out.String(), err
+		return underBwrap(t, bwrap, nil, nil, "/bin/busybox", "mkdir", dir)
 	}
 
 	tmp := t.TempDir()
@@ -103,26 +84,9 @@ func TestKernelDockerDefault(t *testing.T) {
 		testenv.Skip(t, "no syscall table for this GOARCH")
 	}
 	s := compilertest.DockerDefault(native.Name, compilertest.DockerDefaultCaps(), "6.1")
-	p, err := CompileSeccomp(s, native.Name, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.CreateTemp(t.TempDir(), "filter")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.Write(Encode(p.Instructions)); err != nil {
-		t.Fatal(err)
-	}
+	filter := compileRaw(t, s, native.Name)
 	run := func(args ...string) (string, error) {
-		if _, err := f.Seek(0, 0); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(bwrap, append([]string{"--bind", "/", "/", "--die-with-parent", "--seccomp", "3", "/bin/busybox"}, args...)...)
-		cmd.ExtraFiles = []*os.File{f}
-		out, err := cmd.CombinedOutput()
-		return string(out), err
+		return underBwrap(t, bwrap, filter, nil, append([]string{"/bin/busybox"}, args...)...)
 	}
 	if out, err := run("sh", "-c", "echo hello; ls / >/dev/null; cat /proc/self/status | grep -c Seccomp"); err != nil || !strings.Contains(out, "hello") {
 		t.Fatalf("ordinary commands under Docker's default: %v\n%s", err, out)
@@ -149,26 +113,7 @@ func TestKernelX32NoBypass(t *testing.T) {
 	run := func(archs []string) (string, error) {
 		s := &schema.ResolvedSeccomp{DefaultAction: "SCMP_ACT_ALLOW", Architectures: archs,
 			Syscalls: []schema.SyscallRule{{Names: []string{"acct"}, Action: "SCMP_ACT_ERRNO"}}}
-		p, err := CompileSeccomp(s, "SCMP_ARCH_X86_64", Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := os.CreateTemp(t.TempDir(), "filter")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if _, err := f.Write(Encode(p.Instructions)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.Seek(0, 0); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(bwrap, "--bind", "/", "/", "--die-with-parent", "--seccomp", "3", self)
-		cmd.Env = append(os.Environ(), "PROFILEC_TEST_X32_GETPID=1")
-		cmd.ExtraFiles = []*os.File{f}
-		out, err := cmd.CombinedOutput()
-		return string(out), err
+		return underBwrap(t, bwrap, compileRaw(t, s, "SCMP_ARCH_X86_64"), []string{"PROFILEC_TEST_X32_GETPID=1"}, self)
 	}
 	out, err := run(nil)
 	var exit *exec.ExitError
@@ -199,26 +144,9 @@ func TestKernelArguments(t *testing.T) {
 	s := &schema.ResolvedSeccomp{DefaultAction: "SCMP_ACT_ALLOW", Syscalls: []schema.SyscallRule{
 		{Names: []string{"kill"}, Action: "SCMP_ACT_ERRNO", ErrnoRet: u(13), Args: []schema.Arg{{Index: 1, Op: "SCMP_CMP_EQ", Value: 0}}},
 	}}
-	p, err := CompileSeccomp(s, native.Name, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.CreateTemp(t.TempDir(), "filter")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.Write(Encode(p.Instructions)); err != nil {
-		t.Fatal(err)
-	}
+	filter := compileRaw(t, s, native.Name)
 	run := func(script string) (string, error) {
-		if _, err := f.Seek(0, 0); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(bwrap, "--bind", "/", "/", "--die-with-parent", "--seccomp", "3", "/bin/busybox", "sh", "-c", script)
-		cmd.ExtraFiles = []*os.File{f}
-		out, err := cmd.CombinedOutput()
-		return string(out), err
+		return underBwrap(t, bwrap, filter, nil, "/bin/busybox", "sh", "-c", script)
 	}
 	if out, err := run("kill -CONT $$ && echo cont-ok"); err != nil || !strings.Contains(out, "cont-ok") {
 		t.Errorf("kill -CONT under the filter: %v %q", err, out)
@@ -227,4 +155,43 @@ func TestKernelArguments(t *testing.T) {
 	if err == nil || strings.Contains(out, "zero-ok") || !strings.Contains(out, "Permission denied") {
 		t.Errorf("kill -0 under the filter: err %v, output %q; want EACCES", err, out)
 	}
+}
+
+// compileRaw compiles s for arch into the raw sock_filter array that
+// bwrap --seccomp reads.
+func compileRaw(t *testing.T, s *schema.ResolvedSeccomp, arch string) []byte {
+	t.Helper()
+	p, err := CompileSeccomp(s, arch, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Encode(p.Instructions)
+}
+
+// underBwrap runs argv under bwrap with the host's root and, unless
+// filter is nil, filter loaded from fd 3 through --seccomp 3; env is
+// added to the environment. It returns stdout and stderr together.
+func underBwrap(t *testing.T, bwrap string, filter []byte, env []string, argv ...string) (string, error) {
+	t.Helper()
+	args := []string{bwrap, "--bind", "/", "/", "--die-with-parent"}
+	cmd := exec.Command(bwrap)
+	if filter != nil {
+		f, err := os.CreateTemp(t.TempDir(), "filter")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.Write(filter); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Seek(0, 0); err != nil {
+			t.Fatal(err)
+		}
+		cmd.ExtraFiles = []*os.File{f} // fd 3
+		args = append(args, "--seccomp", "3")
+	}
+	cmd.Args = append(args, argv...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }
