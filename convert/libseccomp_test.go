@@ -258,6 +258,20 @@ func TestDockerRoundTripLibseccomp(t *testing.T) {
 // original under Docker (with the bad-arch action made KILL_PROCESS, as
 // profilec's, where runc leaves libseccomp's KILL_THREAD).
 func TestFromDockerMatchesDocker(t *testing.T) {
+	eachMobyInput(t, func(t *testing.T, name string, data []byte, r *schema.Resolved) {
+		s := mobyResolve(t, data)
+		n := sameVerdictsExcept(t, name, archesOf(s), [][]schema.SyscallRule{rulesOf(s), r.Seccomp.Syscalls},
+			vmRunner(t, libseccompProgram(t, s)), progRunner(compileFor(t, r)), unknownToLibseccomp(s))
+		if n < 300 {
+			t.Errorf("only %d inputs compared", n)
+		}
+	})
+}
+
+// eachMobyInput runs f in a subtest for every input of mobyInputs, with
+// profilec's resolved profile for it (converted, reloaded, resolved for
+// this host's architecture and kernel). x86_64 and aarch64 hosts only.
+func eachMobyInput(t *testing.T, f func(t *testing.T, name string, data []byte, r *schema.Resolved)) {
 	native := systab.NativeArch()
 	if native.Name != "SCMP_ARCH_X86_64" && native.Name != "SCMP_ARCH_AARCH64" {
 		testenv.Skip(t, "checked on x86_64 and aarch64 hosts")
@@ -273,12 +287,7 @@ func TestFromDockerMatchesDocker(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := resolve(t, reload(t, p), native.Name, kernel)
-			s := mobyResolve(t, data)
-			n := sameVerdictsExcept(t, name, archesOf(s), [][]schema.SyscallRule{rulesOf(s), r.Seccomp.Syscalls},
-				vmRunner(t, libseccompProgram(t, s)), progRunner(compileFor(t, r)), unknownToLibseccomp(s))
-			if n < 300 {
-				t.Errorf("only %d inputs compared", n)
-			}
+			f(t, name, data, r)
 		})
 	}
 }
@@ -316,64 +325,49 @@ func unknownToLibseccomp(s *specs.LinuxSeccomp) map[string]bool {
 // profile) must make libseccomp build a filter that answers as the one
 // Docker builds for the original profile.
 func TestExportsAsRuncSeesThem(t *testing.T) {
-	native := systab.NativeArch()
-	if native.Name != "SCMP_ARCH_X86_64" && native.Name != "SCMP_ARCH_AARCH64" {
-		testenv.Skip(t, "checked on x86_64 and aarch64 hosts")
-	}
-	kernel, err := systab.KernelVersion()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, data := range mobyInputs(t) {
-		t.Run(name, func(t *testing.T) {
-			p, err := FromDocker(data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := resolve(t, reload(t, p), native.Name, kernel)
-			want := mobyResolve(t, data)
-			wantRun := vmRunner(t, libseccompProgram(t, want))
+	eachMobyInput(t, func(t *testing.T, name string, data []byte, r *schema.Resolved) {
+		want := mobyResolve(t, data)
+		wantRun := vmRunner(t, libseccompProgram(t, want))
 
-			frag, _, err := ToOCI(r, OCIOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var spec specs.Spec
-			if err := json.Unmarshal(frag, &spec); err != nil {
-				t.Fatal(err)
-			}
-			sameVerdicts(t, "oci linux.seccomp", archesOf(want), [][]schema.SyscallRule{rulesOf(want), rulesOf(spec.Linux.Seccomp)},
-				wantRun, vmRunner(t, libseccompProgram(t, spec.Linux.Seccomp)))
+		frag, _, err := ToOCI(r, OCIOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var spec specs.Spec
+		if err := json.Unmarshal(frag, &spec); err != nil {
+			t.Fatal(err)
+		}
+		sameVerdicts(t, "oci linux.seccomp", archesOf(want), [][]schema.SyscallRule{rulesOf(want), rulesOf(spec.Linux.Seccomp)},
+			wantRun, vmRunner(t, libseccompProgram(t, spec.Linux.Seccomp)))
 
-			k, _, err := ToK8s(r, K8sOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			local := mobyResolve(t, k.Localhost)
-			sameVerdicts(t, "kubelet Localhost file", archesOf(want), [][]schema.SyscallRule{rulesOf(want), rulesOf(local)},
-				wantRun, vmRunner(t, libseccompProgram(t, local)))
+		k, _, err := ToK8s(r, K8sOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		local := mobyResolve(t, k.Localhost)
+		sameVerdicts(t, "kubelet Localhost file", archesOf(want), [][]schema.SyscallRule{rulesOf(want), rulesOf(local)},
+			wantRun, vmRunner(t, libseccompProgram(t, local)))
 
-			// The operator writes the SeccompProfile's spec to the node as
-			// the profile file; a runtime reads that as Docker JSON. The
-			// CRD has no defaultErrnoRet, so only profiles whose default
-			// errno is EPERM (or none) can keep every verdict that way.
-			if d := r.Seccomp.DefaultErrnoRet; d != nil && *d != 1 {
-				return
-			}
-			var obj struct {
-				Spec map[string]any `yaml:"spec"`
-			}
-			if err := yaml.Unmarshal(k.SeccompProfile, &obj); err != nil {
-				t.Fatal(err)
-			}
-			delete(obj.Spec, "disabled")
-			onNode, err := json.Marshal(obj.Spec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			installed := mobyResolve(t, onNode)
-			sameVerdicts(t, "SeccompProfile as installed", archesOf(want), [][]schema.SyscallRule{rulesOf(want), rulesOf(installed)},
-				wantRun, vmRunner(t, libseccompProgram(t, installed)))
-		})
-	}
+		// The operator writes the SeccompProfile's spec to the node as
+		// the profile file; a runtime reads that as Docker JSON. The
+		// CRD has no defaultErrnoRet, so only profiles whose default
+		// errno is EPERM (or none) can keep every verdict that way.
+		if d := r.Seccomp.DefaultErrnoRet; d != nil && *d != 1 {
+			return
+		}
+		var obj struct {
+			Spec map[string]any `yaml:"spec"`
+		}
+		if err := yaml.Unmarshal(k.SeccompProfile, &obj); err != nil {
+			t.Fatal(err)
+		}
+		delete(obj.Spec, "disabled")
+		onNode, err := json.Marshal(obj.Spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		installed := mobyResolve(t, onNode)
+		sameVerdicts(t, "SeccompProfile as installed", archesOf(want), [][]schema.SyscallRule{rulesOf(want), rulesOf(installed)},
+			wantRun, vmRunner(t, libseccompProgram(t, installed)))
+	})
 }
