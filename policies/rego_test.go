@@ -2,7 +2,6 @@ package policies
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,11 +10,10 @@ import (
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/cover"
 	"github.com/open-policy-agent/opa/v1/format"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
-	"github.com/open-policy-agent/opa/v1/tester"
 
+	"github.com/profilec/profilec/internal/regotest"
 	"github.com/profilec/profilec/schema/systab"
 )
 
@@ -26,55 +24,9 @@ func TestRego(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := filepath.Glob("rego/*.rego")
-	if err != nil {
-		t.Fatal(err)
-	}
-	modules := map[string]*ast.Module{}
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := ast.ParseModuleWithOpts(f, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		modules[f] = m
-	}
-	cov := cover.New()
-	ch, err := tester.NewRunner().
-		SetStore(inmem.NewFromObject(data)).
-		SetDefaultRegoVersion(ast.RegoV1).
-		RaiseBuiltinErrors(true).
-		SetCoverageQueryTracer(cov).
-		Run(context.Background(), modules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	perPackage := map[string]int{}
-	for r := range ch {
-		perPackage[r.Package]++
-		switch {
-		case r.Error != nil:
-			t.Errorf("%s: %s.%s: %v", r.Location, r.Package, r.Name, r.Error)
-		case r.Fail:
-			t.Errorf("%s: %s.%s failed", r.Location, r.Package, r.Name)
-		case r.Skip:
-			t.Errorf("%s: %s.%s skipped: Rego tests may not be skipped", r.Location, r.Package, r.Name)
-		}
-	}
 	// Every line of the policies must run under some test, as `opa test
 	// --coverage` would show.
-	report := cov.Report(modules)
-	for file, fr := range report.Files {
-		if strings.HasSuffix(file, "_test.rego") {
-			continue
-		}
-		for _, r := range fr.NotCovered {
-			t.Errorf("%s:%d-%d: not covered by the Rego tests", file, r.Start.Row, r.End.Row)
-		}
-	}
+	perPackage := regotest.Run(t, "rego/*.rego", inmem.NewFromObject(data))
 	for _, pkg := range []string{"data.profilec.builtin_test", "data.profilec.sets.pss_restricted_test"} {
 		if perPackage[pkg] < 5 {
 			t.Errorf("%s ran %d tests, want at least 5", pkg, perPackage[pkg])
