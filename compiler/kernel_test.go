@@ -19,12 +19,7 @@ import (
 // through bwrap --seccomp and sees it refuse mkdir with EACCES while the
 // same command without the filter succeeds.
 func TestKernelEnforcesBwrap(t *testing.T) {
-	bwrap := testenv.RequireCommand(t, "bwrap")
-	testenv.RequireFile(t, "/bin/busybox")
-	native := systab.NativeArch()
-	if native.Name == "" {
-		testenv.Skip(t, "no syscall table for this GOARCH")
-	}
+	bwrap, native := bwrapBusybox(t)
 	s := &schema.ResolvedSeccomp{
 		Enabled:       true,
 		DefaultAction: "SCMP_ACT_ALLOW",
@@ -77,12 +72,7 @@ func TestKernelEnforcesBwrap(t *testing.T) {
 // compiled here: ordinary work succeeds, and unshare (denied without
 // CAP_SYS_ADMIN) fails with EPERM, the profile's default errno.
 func TestKernelDockerDefault(t *testing.T) {
-	bwrap := testenv.RequireCommand(t, "bwrap")
-	testenv.RequireFile(t, "/bin/busybox")
-	native := systab.NativeArch()
-	if native.Name == "" {
-		testenv.Skip(t, "no syscall table for this GOARCH")
-	}
+	bwrap, native := bwrapBusybox(t)
 	s := compilertest.DockerDefault(native.Name, compilertest.DockerDefaultCaps(), "6.1")
 	filter := compileRaw(t, s, native.Name)
 	run := func(args ...string) (string, error) {
@@ -135,12 +125,7 @@ func TestKernelX32NoBypass(t *testing.T) {
 // TestKernelArguments checks argument comparisons in the real kernel:
 // kill with signal 0 is refused with EACCES, kill with SIGCONT is not.
 func TestKernelArguments(t *testing.T) {
-	bwrap := testenv.RequireCommand(t, "bwrap")
-	testenv.RequireFile(t, "/bin/busybox")
-	native := systab.NativeArch()
-	if native.Name == "" {
-		testenv.Skip(t, "no syscall table for this GOARCH")
-	}
+	bwrap, native := bwrapBusybox(t)
 	s := &schema.ResolvedSeccomp{DefaultAction: "SCMP_ACT_ALLOW", Syscalls: []schema.SyscallRule{
 		{Names: []string{"kill"}, Action: "SCMP_ACT_ERRNO", ErrnoRet: u(13), Args: []schema.Arg{{Index: 1, Op: "SCMP_CMP_EQ", Value: 0}}},
 	}}
@@ -194,4 +179,17 @@ func underBwrap(t *testing.T, bwrap string, filter []byte, env []string, argv ..
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// bwrapBusybox is what the busybox kernel tests need: bwrap's path and the
+// host's architecture, which must have a syscall table.
+func bwrapBusybox(t *testing.T) (string, systab.Arch) {
+	t.Helper()
+	bwrap := testenv.RequireCommand(t, "bwrap")
+	testenv.RequireFile(t, "/bin/busybox")
+	native := systab.NativeArch()
+	if native.Name == "" {
+		testenv.Skip(t, "no syscall table for this GOARCH")
+	}
+	return bwrap, native
 }
