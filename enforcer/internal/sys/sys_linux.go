@@ -82,6 +82,9 @@ const (
 	EPIPE     = syscall.EPIPE
 	EROFS     = syscall.EROFS
 	ESRCH     = syscall.ESRCH
+	ETIMEDOUT = syscall.ETIMEDOUT
+
+	EFD_CLOEXEC = syscall.O_CLOEXEC
 
 	F_DUPFD_CLOEXEC = syscall.F_DUPFD_CLOEXEC
 
@@ -109,6 +112,8 @@ const (
 	O_PATH      = 0x200000
 
 	PIDFD_NONBLOCK = syscall.O_NONBLOCK
+
+	POLLIN = 0x1
 
 	PR_SET_PDEATHSIG         = 1
 	PR_SET_KEEPCAPS          = 8
@@ -179,6 +184,7 @@ const (
 	SYS_IOCTL        = syscall.SYS_IOCTL
 	SYS_MOUNT        = syscall.SYS_MOUNT
 	SYS_OPENAT       = syscall.SYS_OPENAT
+	SYS_PPOLL        = syscall.SYS_PPOLL
 	SYS_PRCTL        = syscall.SYS_PRCTL
 	SYS_PRLIMIT64    = syscall.SYS_PRLIMIT64
 	SYS_READ         = syscall.SYS_READ
@@ -203,6 +209,7 @@ const (
 )
 
 type (
+	Timespec   = syscall.Timespec
 	Rlimit     = syscall.Rlimit
 	Rusage     = syscall.Rusage
 	Stat_t     = syscall.Stat_t
@@ -247,6 +254,13 @@ type Statx_t struct {
 	Gid        uint32
 	Mode       uint16
 	_          [226]byte
+}
+
+// PollFd is struct pollfd.
+type PollFd struct {
+	Fd      int32
+	Events  int16
+	Revents int16
 }
 
 // Siginfo is a siginfo_t's 128 bytes.
@@ -300,6 +314,12 @@ func errnoErr(e syscall.Errno) error {
 // FcntlInt is fcntl(fd, cmd, arg) returning an int.
 func FcntlInt(fd uintptr, cmd, arg int) (int, error) {
 	r, _, e := syscall.Syscall(SYS_FCNTL, fd, uintptr(cmd), uintptr(arg))
+	return int(r), errnoErr(e)
+}
+
+// Eventfd is eventfd2(2).
+func Eventfd(initval uint, flags int) (int, error) {
+	r, _, e := syscall.RawSyscall(syscall.SYS_EVENTFD2, uintptr(initval), uintptr(flags), 0)
 	return int(r), errnoErr(e)
 }
 

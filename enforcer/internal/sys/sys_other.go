@@ -66,6 +66,7 @@ const (
 	CLONE_VFORK                = unix.CLONE_VFORK
 	CLONE_VM                   = unix.CLONE_VM
 	EBUSY                      = unix.EBUSY
+	EFD_CLOEXEC                = unix.EFD_CLOEXEC
 	EINTR                      = unix.EINTR
 	EINVAL                     = unix.EINVAL
 	EIO                        = unix.EIO
@@ -75,6 +76,7 @@ const (
 	EPIPE                      = unix.EPIPE
 	EROFS                      = unix.EROFS
 	ESRCH                      = unix.ESRCH
+	ETIMEDOUT                  = unix.ETIMEDOUT
 	F_DUPFD_CLOEXEC            = unix.F_DUPFD_CLOEXEC
 	IFF_LOOPBACK               = unix.IFF_LOOPBACK
 	IFF_UP                     = unix.IFF_UP
@@ -93,6 +95,7 @@ const (
 	O_RDONLY                   = unix.O_RDONLY
 	O_WRONLY                   = unix.O_WRONLY
 	PIDFD_NONBLOCK             = unix.PIDFD_NONBLOCK
+	POLLIN                     = unix.POLLIN
 	PROT_READ                  = unix.PROT_READ
 	PROT_WRITE                 = unix.PROT_WRITE
 	PR_CAPBSET_DROP            = unix.PR_CAPBSET_DROP
@@ -153,6 +156,7 @@ const (
 	SYS_MOUNT                  = unix.SYS_MOUNT
 	SYS_OPENAT                 = unix.SYS_OPENAT
 	SYS_PIDFD_OPEN             = unix.SYS_PIDFD_OPEN
+	SYS_PPOLL                  = unix.SYS_PPOLL
 	SYS_PRCTL                  = unix.SYS_PRCTL
 	SYS_PRLIMIT64              = unix.SYS_PRLIMIT64
 	SYS_READ                   = unix.SYS_READ
@@ -179,6 +183,7 @@ type (
 	CapUserData   = unix.CapUserData
 	CapUserHeader = unix.CapUserHeader
 	Ifreq         = unix.Ifreq
+	PollFd        = unix.PollFd
 	Rlimit        = unix.Rlimit
 	Rusage        = unix.Rusage
 	Siginfo       = unix.Siginfo
@@ -187,11 +192,13 @@ type (
 	Stat_t        = unix.Stat_t
 	Statfs_t      = unix.Statfs_t
 	Statx_t       = unix.Statx_t
+	Timespec      = unix.Timespec
 	WaitStatus    = unix.WaitStatus
 )
 
 var (
 	Close      = unix.Close
+	Eventfd    = unix.Eventfd
 	FcntlInt   = unix.FcntlInt
 	Fstat      = unix.Fstat
 	Getrusage  = unix.Getrusage

@@ -28,6 +28,9 @@ func TestLayoutsMatchXSys(t *testing.T) {
 		{"Statx_t.Mode", unsafe.Offsetof(Statx_t{}.Mode), unsafe.Offsetof(unix.Statx_t{}.Mode)},
 		{"Siginfo", unsafe.Sizeof(Siginfo{}), unsafe.Sizeof(unix.Siginfo{})},
 		{"Ifreq", unsafe.Sizeof(Ifreq{}), unsafe.Sizeof(unix.Ifreq{})},
+		{"PollFd", unsafe.Sizeof(PollFd{}), unsafe.Sizeof(unix.PollFd{})},
+		{"PollFd.Events", unsafe.Offsetof(PollFd{}.Events), unsafe.Offsetof(unix.PollFd{}.Events)},
+		{"Timespec", unsafe.Sizeof(Timespec{}), unsafe.Sizeof(unix.Timespec{})},
 	} {
 		if s.got != s.want {
 			t.Errorf("%s: %d, x/sys/unix says %d", s.name, s.got, s.want)

@@ -72,6 +72,7 @@ func TestValuesMatchXSys(t *testing.T) {
 		{"CLONE_VFORK", int64(CLONE_VFORK), int64(unix.CLONE_VFORK)},
 		{"CLONE_VM", int64(CLONE_VM), int64(unix.CLONE_VM)},
 		{"EBUSY", int64(EBUSY), int64(unix.EBUSY)},
+		{"EFD_CLOEXEC", int64(EFD_CLOEXEC), int64(unix.EFD_CLOEXEC)},
 		{"EINTR", int64(EINTR), int64(unix.EINTR)},
 		{"EINVAL", int64(EINVAL), int64(unix.EINVAL)},
 		{"EIO", int64(EIO), int64(unix.EIO)},
@@ -81,6 +82,7 @@ func TestValuesMatchXSys(t *testing.T) {
 		{"EPIPE", int64(EPIPE), int64(unix.EPIPE)},
 		{"EROFS", int64(EROFS), int64(unix.EROFS)},
 		{"ESRCH", int64(ESRCH), int64(unix.ESRCH)},
+		{"ETIMEDOUT", int64(ETIMEDOUT), int64(unix.ETIMEDOUT)},
 		{"F_DUPFD_CLOEXEC", int64(F_DUPFD_CLOEXEC), int64(unix.F_DUPFD_CLOEXEC)},
 		{"IFF_LOOPBACK", int64(IFF_LOOPBACK), int64(unix.IFF_LOOPBACK)},
 		{"IFF_UP", int64(IFF_UP), int64(unix.IFF_UP)},
@@ -99,6 +101,7 @@ func TestValuesMatchXSys(t *testing.T) {
 		{"O_RDONLY", int64(O_RDONLY), int64(unix.O_RDONLY)},
 		{"O_WRONLY", int64(O_WRONLY), int64(unix.O_WRONLY)},
 		{"PIDFD_NONBLOCK", int64(PIDFD_NONBLOCK), int64(unix.PIDFD_NONBLOCK)},
+		{"POLLIN", int64(POLLIN), int64(unix.POLLIN)},
 		{"PROT_READ", int64(PROT_READ), int64(unix.PROT_READ)},
 		{"PROT_WRITE", int64(PROT_WRITE), int64(unix.PROT_WRITE)},
 		{"PR_CAPBSET_DROP", int64(PR_CAPBSET_DROP), int64(unix.PR_CAPBSET_DROP)},
@@ -159,6 +162,7 @@ func TestValuesMatchXSys(t *testing.T) {
 		{"SYS_MOUNT", int64(SYS_MOUNT), int64(unix.SYS_MOUNT)},
 		{"SYS_OPENAT", int64(SYS_OPENAT), int64(unix.SYS_OPENAT)},
 		{"SYS_PIDFD_OPEN", int64(SYS_PIDFD_OPEN), int64(unix.SYS_PIDFD_OPEN)},
+		{"SYS_PPOLL", int64(SYS_PPOLL), int64(unix.SYS_PPOLL)},
 		{"SYS_PRCTL", int64(SYS_PRCTL), int64(unix.SYS_PRCTL)},
 		{"SYS_PRLIMIT64", int64(SYS_PRLIMIT64), int64(unix.SYS_PRLIMIT64)},
 		{"SYS_READ", int64(SYS_READ), int64(unix.SYS_READ)},
@@ -249,6 +253,7 @@ func _() {
 	_ = a[int64(CLONE_VFORK)-int64(unix.CLONE_VFORK)]
 	_ = a[int64(CLONE_VM)-int64(unix.CLONE_VM)]
 	_ = a[int64(EBUSY)-int64(unix.EBUSY)]
+	_ = a[int64(EFD_CLOEXEC)-int64(unix.EFD_CLOEXEC)]
 	_ = a[int64(EINTR)-int64(unix.EINTR)]
 	_ = a[int64(EINVAL)-int64(unix.EINVAL)]
 	_ = a[int64(EIO)-int64(unix.EIO)]
@@ -258,6 +263,7 @@ func _() {
 	_ = a[int64(EPIPE)-int64(unix.EPIPE)]
 	_ = a[int64(EROFS)-int64(unix.EROFS)]
 	_ = a[int64(ESRCH)-int64(unix.ESRCH)]
+	_ = a[int64(ETIMEDOUT)-int64(unix.ETIMEDOUT)]
 	_ = a[int64(F_DUPFD_CLOEXEC)-int64(unix.F_DUPFD_CLOEXEC)]
 	_ = a[int64(IFF_LOOPBACK)-int64(unix.IFF_LOOPBACK)]
 	_ = a[int64(IFF_UP)-int64(unix.IFF_UP)]
@@ -276,6 +282,7 @@ func _() {
 	_ = a[int64(O_RDONLY)-int64(unix.O_RDONLY)]
 	_ = a[int64(O_WRONLY)-int64(unix.O_WRONLY)]
 	_ = a[int64(PIDFD_NONBLOCK)-int64(unix.PIDFD_NONBLOCK)]
+	_ = a[int64(POLLIN)-int64(unix.POLLIN)]
 	_ = a[int64(PROT_READ)-int64(unix.PROT_READ)]
 	_ = a[int64(PROT_WRITE)-int64(unix.PROT_WRITE)]
 	_ = a[int64(PR_CAPBSET_DROP)-int64(unix.PR_CAPBSET_DROP)]
@@ -336,6 +343,7 @@ func _() {
 	_ = a[int64(SYS_MOUNT)-int64(unix.SYS_MOUNT)]
 	_ = a[int64(SYS_OPENAT)-int64(unix.SYS_OPENAT)]
 	_ = a[int64(SYS_PIDFD_OPEN)-int64(unix.SYS_PIDFD_OPEN)]
+	_ = a[int64(SYS_PPOLL)-int64(unix.SYS_PPOLL)]
 	_ = a[int64(SYS_PRCTL)-int64(unix.SYS_PRCTL)]
 	_ = a[int64(SYS_PRLIMIT64)-int64(unix.SYS_PRLIMIT64)]
 	_ = a[int64(SYS_READ)-int64(unix.SYS_READ)]
