@@ -145,9 +145,12 @@ type runner struct {
 	rootless  bool
 	kmsg      *kmsgTail
 	sigs      chan os.Signal
-	// sigsReady closes once the signal registration is done; the clone
-	// waits for it.
-	sigsReady <-chan struct{}
+	// With ForwardSignals: sigsLethal closes once the signals that would
+	// end the supervisor are caught, and the clone waits for it; sigsAll
+	// once every forwarded signal is, which the child waits for before
+	// its target runs (childAwaitsSignals) or, failing that, the clone.
+	sigsLethal, sigsAll <-chan struct{}
+	childAwaitsSignals  bool
 }
 
 func (r *runner) fault(step string) error {
@@ -240,14 +243,14 @@ func (r *runner) validate() error {
 }
 
 func (r *runner) run(ctx context.Context) (Result, error) {
-	var sigsReady <-chan struct{}
+	var sigsLethal, sigsAll <-chan struct{}
 	if r.o.ForwardSignals {
 		// Catch the signals before the target exists: a signal that
 		// arrives between the target's start and the supervision loop
 		// would otherwise be lost. They queue on r.sigs and are
 		// forwarded once the target runs. The registration proceeds
-		// while the launch is prepared; the clone waits for it.
-		sigsReady = sigfwd.Start()
+		// while the launch is prepared (ORDER.md).
+		sigsLethal, sigsAll = sigfwd.Start()
 		var unsubscribe func()
 		r.sigs, unsubscribe = sigfwd.Subscribe()
 		defer unsubscribe()
@@ -278,7 +281,7 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 		// waited for it).
 		runtime.Gosched()
 	}
-	r.sigsReady = sigsReady
+	r.sigsLethal, r.sigsAll = sigsLethal, sigsAll
 	if r.p.Seccomp != nil {
 		r.kmsg = openKmsg()
 		defer r.kmsg.close()
@@ -366,9 +369,14 @@ func (r *runner) start() error {
 	if err := r.fault("start"); err != nil {
 		return err
 	}
-	if r.sigsReady != nil {
-		// Forwarding must be in place before the target exists.
-		<-r.sigsReady
+	if r.sigsLethal != nil {
+		// Before the child exists, no signal may end the supervisor;
+		// before the target runs, every signal must be caught: here,
+		// unless the child waits for that itself.
+		<-r.sigsLethal
+		if !r.childAwaitsSignals {
+			<-r.sigsAll
+		}
 	}
 	pid, errno := forkChild(l.ops, l.rep, trap, a1, a2)
 	runtime.KeepAlive(l.keep)

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
 	"time"
 	"unsafe"
 
+	"github.com/profilec/profilec/enforcer/internal/sigfwd"
 	"github.com/profilec/profilec/enforcer/internal/text"
 
 	"github.com/profilec/profilec/enforcer/internal/sys"
@@ -49,6 +51,38 @@ type launch struct {
 	copiers    sync.WaitGroup
 	hasCopiers bool
 	pipeEnds   []*os.File
+}
+
+// signalWait bounds how long a child waits for the supervisor's signal
+// registration (awaitSignals). The registration takes a fraction of a
+// millisecond; only a supervisor that cannot run it at all, its other
+// threads stopped, say, would make the child wait this long, and the
+// launch then fails rather than start a target whose signals might be
+// lost.
+var signalWait = 10 * time.Second
+
+// awaitSignals makes the child, once the parent-death signal is set (if
+// the supervisor dies meanwhile, so does the child), wait until every
+// forwarded signal is caught, when that is still under way: the clone
+// then only waits for the lethal ones, and the rest of the registration
+// overlaps the clone. A vfork child holds its supervisor's calling
+// thread, and the Go scheduler's P with it, until it execs: the
+// registration must have another P to run on.
+func (r *runner) awaitSignals(l *launch) {
+	if r.sigsAll == nil || sigfwd.ReadyFD() < 0 || (!l.fork && runtime.GOMAXPROCS(0) < 2) {
+		return
+	}
+	select {
+	case <-r.sigsAll:
+		return
+	default:
+	}
+	pfd := &sys.PollFd{Fd: int32(sigfwd.ReadyFD()), Events: sys.POLLIN}
+	ts := &sys.Timespec{Sec: int64(signalWait / time.Second), Nsec: int64(signalWait % time.Second)}
+	l.keep = append(l.keep, pfd, ts)
+	l.add(childOp{kind: opAwait, step: stepIndex("start"), a: [6]uintptr{uintptr(unsafe.Pointer(pfd)), uintptr(unsafe.Pointer(ts))},
+		what: "signal forwarding was not ready after " + signalWait.String() + ": the target was not started", bare: true})
+	r.childAwaitsSignals = true
 }
 
 func stepIndex(name string) uint8 {
@@ -278,6 +312,7 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 	// supervisor dies, so do the child and the target (and, as the pid
 	// namespace's init, the whole tree).
 	l.sys("start", "set the parent-death signal", sys.SYS_PRCTL, sys.PR_SET_PDEATHSIG, uintptr(sys.SIGKILL))
+	r.awaitSignals(l)
 
 	// Installing a filter without no_new_privs needs CAP_SYS_ADMIN
 	// (seccomp(2)); keep it in the effective set until execve recomputes

@@ -10,6 +10,11 @@ func TestMain(m *testing.M) {
 		// Re-run as nobody by TestRootless: confine and report, no tests.
 		os.Exit(rootlessChild())
 	}
+	if mode := os.Getenv(awaitChildEnv); mode != "" {
+		// Re-run by the TestChild*Signals* tests as a supervisor whose
+		// signal registration is held back.
+		os.Exit(awaitChild(mode))
+	}
 	if os.Getenv(forwardChildEnv) != "" {
 		// Re-run by TestSignalsReachTheTarget as a supervisor to signal.
 		os.Exit(forwardChild())

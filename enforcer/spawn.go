@@ -60,6 +60,9 @@ const (
 	// opIfFlags sets an interface's flags: SIOCSIFFLAGS with the struct
 	// ifreq at a[0], on a socket made for the purpose.
 	opIfFlags
+	// opAwait waits until the struct pollfd at a[0] polls readable, for
+	// at most the struct timespec at a[1]: ETIMEDOUT after that.
+	opAwait
 )
 
 // childOp is one step of the child's work.
@@ -176,6 +179,16 @@ func spawnChild(ops []childOp, rep *childReport, trap, a1, a2 uintptr) (pid, err
 			r1, _, e = syscall.RawSyscall(sys.SYS_READ, op.a[0], uintptr(unsafe.Pointer(&b[0])), 1)
 			if e == 0 && r1 != 1 {
 				e = sys.EPIPE
+			}
+		case opAwait:
+			for {
+				r1, _, e = syscall.RawSyscall6(sys.SYS_PPOLL, op.a[0], 1, op.a[1], 0, 0, 0)
+				if e != sys.EINTR {
+					break
+				}
+			}
+			if e == 0 && r1 == 0 {
+				e = sys.ETIMEDOUT
 			}
 		case opFault:
 			e = errnoInjected

@@ -17,10 +17,17 @@ import (
 // Signals are relayed to the target. SIGURG is deliberately absent: the
 // Go runtime uses it to preempt goroutines and would flood the target
 // with it.
-var Signals = []os.Signal{
-	sys.SIGINT, sys.SIGTERM, sys.SIGHUP, sys.SIGQUIT,
-	sys.SIGUSR1, sys.SIGUSR2, sys.SIGWINCH,
-}
+var Signals = append(append([]os.Signal(nil), lethal...), quiet...)
+
+// Caught or not, the Go runtime ends the process on lethal signals, and
+// drops quiet ones (os/signal's package documentation), so the
+// registration catches the lethal ones first: once they are caught a
+// signal can no longer take the supervisor down in the middle of a
+// launch, and the launch may go on while the quiet ones are registered.
+var (
+	lethal = []os.Signal{sys.SIGINT, sys.SIGTERM, sys.SIGHUP, sys.SIGQUIT}
+	quiet  = []os.Signal{sys.SIGUSR1, sys.SIGUSR2, sys.SIGWINCH}
+)
 
 // The registration is made once per process and never let go of.
 // os/signal enables each signal through a round trip with a dedicated
@@ -28,7 +35,10 @@ var Signals = []os.Signal{
 // machinery to go idle: Notify and Stop of eight signals around every
 // launch cost ~0.8 ms and ~80 context switches. Registration runs
 // concurrently with whatever the launcher does next; each launch
-// subscribes.
+// subscribes. A launch needs the lethal signals caught before its child
+// exists, and every signal before the target runs: the child can wait
+// for the latter itself, on an eventfd that polls readable from then on
+// (ReadyFD), so that the quiet signals' registration overlaps the clone.
 //
 // SIGPIPE is ignored as well (signal.Ignore needs no round trip): as in
 // the CLI, whose main catches it, a write to a closed stdout or stderr
@@ -36,30 +46,63 @@ var Signals = []os.Signal{
 // report. An ignored signal stays ignored across execve, so the child
 // puts SIGPIPE back to its default action before it execs the target.
 var state struct {
-	once  sync.Once
-	ready chan struct{}
-	mu    sync.Mutex
-	subs  map[chan os.Signal]struct{}
+	once   sync.Once
+	lethal chan struct{}
+	ready  chan struct{}
+	fd     int // eventfd, written once ready; -1 if none could be made
+	hold   <-chan struct{}
+	mu     sync.Mutex
+	subs   map[chan os.Signal]struct{}
 }
 
-// Start begins the registration, once per process, and returns a
-// channel that is closed when every signal is caught.
-func Start() <-chan struct{} {
+// Start begins the registration, once per process. It returns a channel
+// closed once the lethal signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT) are
+// caught and one closed once every signal is.
+func Start() (lethalCaught, allCaught <-chan struct{}) {
 	state.once.Do(func() {
+		state.lethal = make(chan struct{})
 		state.ready = make(chan struct{})
 		state.subs = map[chan os.Signal]struct{}{}
+		state.fd = -1
+		if fd, err := sys.Eventfd(0, sys.EFD_CLOEXEC); err == nil {
+			state.fd = fd
+		}
 		signal.Ignore(sys.SIGPIPE)
+		hold := state.hold
 		go func() {
 			c := make(chan os.Signal, 32)
-			signal.Notify(c, Signals...)
+			signal.Notify(c, lethal...)
+			close(state.lethal)
+			if hold != nil {
+				<-hold
+			}
+			signal.Notify(c, quiet...)
+			if state.fd >= 0 {
+				// Should this fail, the fd never polls readable: a
+				// waiting child times out rather than start its
+				// target too soon.
+				one := [8]byte{1}
+				_, _ = sys.Write(state.fd, one[:])
+			}
 			close(state.ready)
 			for s := range c {
 				forward(s.(syscall.Signal))
 			}
 		}()
 	})
-	return state.ready
+	return state.lethal, state.ready
 }
+
+// ReadyFD is an eventfd, close-on-exec, that polls readable (POLLIN) once
+// every signal is caught, and stays so; -1 if none could be made, when a
+// launcher must wait for Start's second channel instead. Start must have
+// been called.
+func ReadyFD() int { return state.fd }
+
+// HoldQuietForTest makes the registration, once it has caught the lethal
+// signals, wait for release before it catches the quiet ones. Tests only;
+// it must be called before Start.
+func HoldQuietForTest(release <-chan struct{}) { state.hold = release }
 
 func forward(s syscall.Signal) {
 	state.mu.Lock()

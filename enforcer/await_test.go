@@ -1,0 +1,138 @@
+package enforcer_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/profilec/profilec/enforcer"
+	"github.com/profilec/profilec/enforcer/internal/sigfwd"
+	"github.com/profilec/profilec/internal/testenv"
+)
+
+const awaitChildEnv = "PROFILEC_TEST_AWAIT_CHILD"
+
+// awaitChild is a supervisor whose signal registration stops once the
+// lethal signals are caught: with "release" it goes on 200 ms into the
+// launch, with "never" it never does. The registration is once per
+// process, hence a process of its own.
+func awaitChild(mode string) int {
+	// A vfork child holds the launching thread's P until it execs: the
+	// registration it waits for needs another.
+	runtime.GOMAXPROCS(2)
+	release := make(chan struct{})
+	sigfwd.HoldQuietForTest(release)
+	if mode == "never" {
+		enforcer.SetSignalWaitForTest(300 * time.Millisecond)
+	}
+	marker := os.Getenv(awaitChildEnv + "_MARKER")
+	type result struct {
+		res enforcer.Result
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := enforcer.Run(context.Background(), fullPlan(&testing.T{}), []string{busybox, "sh", "-c", "echo ran > " + marker}, enforcer.Options{
+			Stdout: os.Stdout, Stderr: os.Stderr, ForwardSignals: true, Env: []string{"PATH=/bin:/usr/bin"},
+		})
+		done <- result{res, err}
+	}()
+	if mode == "release" {
+		time.Sleep(200 * time.Millisecond)
+		if _, err := os.Stat(marker); err == nil {
+			fmt.Fprintln(os.Stderr, "the target ran before every signal was caught")
+			return 101
+		}
+		if !hasChildNamed("profilec-init") {
+			fmt.Fprintln(os.Stderr, "no child waiting: the clone waited for every signal")
+			return 102
+		}
+		close(release)
+	}
+	r := <-done
+	if r.err != nil {
+		fmt.Fprintln(os.Stderr, r.err)
+		return 100
+	}
+	return r.res.ExitCode
+}
+
+// hasChildNamed says whether this process has a child whose task name
+// is name.
+func hasChildNamed(name string) bool {
+	self := strconv.Itoa(os.Getpid())
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		b, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		j := strings.IndexByte(s, '(')
+		if i < 0 || j < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) > 1 && f[1] == self && s[j+1:i] == name {
+			return true
+		}
+	}
+	return false
+}
+
+func runAwaitChild(t *testing.T, mode string) (code int, marker, stderr string) {
+	t.Helper()
+	testenv.RequireRoot(t)
+	testenv.RequireFile(t, busybox)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker = filepath.Join(t.TempDir(), "ran")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, self)
+	cmd.Env = append(os.Environ(), awaitChildEnv+"="+mode, awaitChildEnv+"_MARKER="+marker)
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	err = cmd.Run()
+	if err != nil && cmd.ProcessState == nil {
+		t.Fatal(err)
+	}
+	return cmd.ProcessState.ExitCode(), marker, errb.String()
+}
+
+// The clone waits only for the lethal signals; the child waits for the
+// rest before its target runs.
+func TestChildWaitsForEverySignalBeforeTheTarget(t *testing.T) {
+	defer requireClean(t, "")
+	code, marker, stderr := runAwaitChild(t, "release")
+	if code != 0 {
+		t.Fatalf("supervisor exited %d, want 0: %s", code, stderr)
+	}
+	if _, err := os.Stat(marker); err != nil {
+		t.Errorf("the target did not run once the signals were caught: %v", err)
+	}
+}
+
+// A registration that never finishes fails the launch, at "start", with
+// the target never run and nothing left behind.
+func TestChildGivesUpWhenTheSignalsAreNeverCaught(t *testing.T) {
+	defer requireClean(t, "")
+	code, marker, stderr := runAwaitChild(t, "never")
+	if code != 100 || !strings.Contains(stderr, "start: signal forwarding was not ready after 300ms: the target was not started") {
+		t.Fatalf("supervisor exited %d with %q, want 100 and the start step's error", code, stderr)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the target ran")
+	}
+}

@@ -1,0 +1,7 @@
+package enforcer
+
+import "time"
+
+// SetSignalWaitForTest shortens how long a child waits for the signal
+// registration (signalWait).
+func SetSignalWaitForTest(d time.Duration) { signalWait = d }
