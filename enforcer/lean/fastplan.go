@@ -285,11 +285,8 @@ func (d *fastDec) seccomp(sc *plan.Seccomp) bool {
 	return d.object(func(key string) bool {
 		switch key {
 		case "program":
-			start := d.s.i
-			if d.s.peek() != '[' || !d.s.value() {
-				return false
-			}
-			prog, ok := ParseProgram(d.s.b[start:d.s.i])
+			prog, n, ok := parseProgram(d.s.b[d.s.i:])
+			d.s.i += n
 			sc.Program = prog
 			return ok
 		case "flags":

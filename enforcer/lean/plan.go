@@ -49,6 +49,16 @@ func ReadPlan(path string, decode func([]byte) (*plan.Plan, error)) (*plan.Plan,
 // spellings, signs, fractions, exponents, out-of-range values), which
 // encoding/json then decodes or refuses as usual.
 func ParseProgram(b []byte) (prog []plan.Instruction, ok bool) {
+	prog, n, ok := parseProgram(b)
+	for ok && n < len(b) && (b[n] == ' ' || b[n] == '\t' || b[n] == '\n' || b[n] == '\r') {
+		n++
+	}
+	return prog, ok && n == len(b)
+}
+
+// parseProgram is ParseProgram of the program at the start of b, which
+// may go on past it; n is the length of the program's JSON.
+func parseProgram(b []byte) (prog []plan.Instruction, n int, ok bool) {
 	i := 0
 	ws := func() {
 		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
@@ -83,32 +93,31 @@ func ParseProgram(b []byte) (prog []plan.Instruction, ok bool) {
 		return v, true
 	}
 	if !eat('[') {
-		return nil, false
+		return nil, 0, false
 	}
 	prog = make([]plan.Instruction, 0, len(b)/40)
 	if eat(']') {
-		ws()
-		return prog, i == len(b)
+		return prog, i, true
 	}
 	for {
 		if !eat('{') {
-			return nil, false
+			return nil, 0, false
 		}
 		var in plan.Instruction
 		var seen [4]bool
 		if !eat('}') {
 			for {
 				if !eat('"') {
-					return nil, false
+					return nil, 0, false
 				}
 				end := bytes.IndexByte(b[i:], '"')
 				if end < 0 {
-					return nil, false
+					return nil, 0, false
 				}
 				key := string(b[i : i+end])
 				i += end + 1
 				if !eat(':') {
-					return nil, false
+					return nil, 0, false
 				}
 				var v uint64
 				var k int
@@ -132,24 +141,23 @@ func ParseProgram(b []byte) (prog []plan.Instruction, ok bool) {
 					in.K = uint32(v)
 				}
 				if !good || seen[k] {
-					return nil, false
+					return nil, 0, false
 				}
 				seen[k] = true
 				if eat('}') {
 					break
 				}
 				if !eat(',') {
-					return nil, false
+					return nil, 0, false
 				}
 			}
 		}
 		prog = append(prog, in)
 		if eat(']') {
-			ws()
-			return prog, i == len(b)
+			return prog, i, true
 		}
 		if !eat(',') {
-			return nil, false
+			return nil, 0, false
 		}
 	}
 }
@@ -266,8 +274,12 @@ func (s *jsonScan) value() bool {
 		}
 	}
 	start := s.i
-	for s.i < len(s.b) && !bytes.ContainsRune([]byte(",}] \t\n\r"), rune(s.b[s.i])) {
-		s.i++
+scalar:
+	for ; s.i < len(s.b); s.i++ {
+		switch s.b[s.i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			break scalar
+		}
 	}
 	return s.i > start
 }
