@@ -21,16 +21,28 @@ const awaitChildEnv = "PROFILEC_TEST_AWAIT_CHILD"
 
 // awaitChild is a supervisor whose signal registration stops once the
 // lethal signals are caught: with "release" it goes on 200 ms into the
-// launch, with "never" it never does. The registration is once per
-// process, hence a process of its own.
+// launch, with "never" it never does; "collecting" is "release" with the
+// collector running meanwhile, and no promise that nothing stops the
+// world. The registration is once per process, hence a process of its
+// own.
 func awaitChild(mode string) int {
 	// A vfork child holds the launching thread's P until it execs: the
 	// registration it waits for needs another.
 	runtime.GOMAXPROCS(2)
 	release := make(chan struct{})
 	sigfwd.HoldQuietForTest(release)
-	if mode == "never" {
+	switch mode {
+	case "never":
 		enforcer.SetSignalWaitForTest(300 * time.Millisecond)
+	case "collecting":
+		// A child waiting here would hold up every collection (and so
+		// the registration) until it gave up.
+		enforcer.SetSignalWaitForTest(2 * time.Second)
+		go func() {
+			for {
+				runtime.GC()
+			}
+		}()
 	}
 	marker := os.Getenv(awaitChildEnv + "_MARKER")
 	type result struct {
@@ -40,18 +52,18 @@ func awaitChild(mode string) int {
 	done := make(chan result, 1)
 	go func() {
 		res, err := enforcer.Run(context.Background(), fullPlan(&testing.T{}), []string{busybox, "sh", "-c", "echo ran > " + marker}, enforcer.Options{
-			Stdout: os.Stdout, Stderr: os.Stderr, ForwardSignals: true, Env: []string{"PATH=/bin:/usr/bin"},
+			Stdout: os.Stdout, Stderr: os.Stderr, ForwardSignals: true, NoStopTheWorld: mode != "collecting", Env: []string{"PATH=/bin:/usr/bin"},
 		})
 		done <- result{res, err}
 	}()
-	if mode == "release" {
+	if mode != "never" {
 		time.Sleep(200 * time.Millisecond)
 		if _, err := os.Stat(marker); err == nil {
 			fmt.Fprintln(os.Stderr, "the target ran before every signal was caught")
 			return 101
 		}
-		if !hasChildNamed("profilec-init") {
-			fmt.Fprintln(os.Stderr, "no child waiting: the clone waited for every signal")
+		if waiting := hasChildNamed("profilec-init"); waiting != (mode == "release") {
+			fmt.Fprintf(os.Stderr, "a child waiting: %v, want %v\n", waiting, mode == "release")
 			return 102
 		}
 		close(release)
@@ -116,6 +128,20 @@ func runAwaitChild(t *testing.T, mode string) (code int, marker, stderr string) 
 func TestChildWaitsForEverySignalBeforeTheTarget(t *testing.T) {
 	defer requireClean(t, "")
 	code, marker, stderr := runAwaitChild(t, "release")
+	if code != 0 {
+		t.Fatalf("supervisor exited %d, want 0: %s", code, stderr)
+	}
+	if _, err := os.Stat(marker); err != nil {
+		t.Errorf("the target did not run once the signals were caught: %v", err)
+	}
+}
+
+// Without the promise that nothing stops the world, the clone waits for
+// every signal: a child waiting meanwhile would hold up the collections
+// running in the background, and they the registration.
+func TestCloneWaitsForEverySignalWhenTheWorldMayStop(t *testing.T) {
+	defer requireClean(t, "")
+	code, marker, stderr := runAwaitChild(t, "collecting")
 	if code != 0 {
 		t.Fatalf("supervisor exited %d, want 0: %s", code, stderr)
 	}

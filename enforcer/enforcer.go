@@ -63,6 +63,17 @@ type Options struct {
 	// changes process-wide signal handling for good (see signals.go), so
 	// only the CLI sets it.
 	ForwardSignals bool
+	// NoStopTheWorld promises that nothing stops the world while Run
+	// launches: no goroutine calls runtime.GC, runtime.ReadMemStats or
+	// the like, and the collector cannot start a cycle (PauseGC is set,
+	// or the heap is far below its first goal, as in a launch from
+	// package initialisation). With forwarded signals the child may then
+	// wait for the end of their registration itself, while the
+	// supervisor's launching thread, suspended in the vfork, holds a P of
+	// the scheduler (ORDER.md); a stop of the world would wait for that P
+	// until the child gives up. Without the promise the clone waits for
+	// the whole registration.
+	NoStopTheWorld bool
 	// CgroupMount overrides where cgroupfs is mounted (tests).
 	CgroupMount string
 	// Fault makes the named step (one of Steps) fail as if the kernel had

@@ -67,9 +67,11 @@ var signalWait = 10 * time.Second
 // then only waits for the lethal ones, and the rest of the registration
 // overlaps the clone. A vfork child holds its supervisor's calling
 // thread, and the Go scheduler's P with it, until it execs: the
-// registration must have another P to run on.
+// registration must have another P to run on, and nothing may stop the
+// world meanwhile (Options.NoStopTheWorld), since that would wait for
+// the held P.
 func (r *runner) awaitSignals(l *launch) {
-	if r.sigsAll == nil || sigfwd.ReadyFD() < 0 || (!l.fork && runtime.GOMAXPROCS(0) < 2) {
+	if r.sigsAll == nil || sigfwd.ReadyFD() < 0 || (!l.fork && (!r.o.NoStopTheWorld || runtime.GOMAXPROCS(0) < 2)) {
 		return
 	}
 	select {

@@ -77,6 +77,9 @@ the cause and exits with status 3.`,
 				Stdout:         a.stdout,
 				Stderr:         a.stderr,
 				ForwardSignals: true,
+				// main pauses the collector for launches (PauseGC),
+				// and nothing else in the CLI stops the world.
+				NoStopTheWorld: enforcer.PauseGC != nil,
 			})
 			if err != nil {
 				// The target never ran: the step and its cause are the message.

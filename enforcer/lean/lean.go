@@ -64,6 +64,10 @@ func Launch(prefix string, p *plan.Plan, argv []string, timeout time.Duration, s
 	res, err := enforcer.Run(context.Background(), p, argv, enforcer.Options{
 		Timeout: timeout, Stats: stats, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr,
 		ForwardSignals: true,
+		// From package early's initialisation or profilec-init: nothing
+		// else runs, and the heap is a small fraction of the
+		// collector's first goal.
+		NoStopTheWorld: true,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
