@@ -3,7 +3,6 @@ package enforcer
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -191,10 +190,10 @@ func (r *runner) validate() error {
 		return errors.New("no plan")
 	}
 	if p.Version != plan.Version {
-		return fmt.Errorf("plan version %d, this profilec reads version %d", p.Version, plan.Version)
+		return errors.New("plan version " + text.D(p.Version) + ", this profilec reads version " + text.D(plan.Version))
 	}
 	if p.Arch != "" && p.Arch != nativeArch() {
-		return fmt.Errorf("plan compiled for %s, this machine is %s", p.Arch, nativeArch())
+		return errors.New("plan compiled for " + p.Arch + ", this machine is " + nativeArch())
 	}
 	if len(r.argv) == 0 || r.argv[0] == "" {
 		return errors.New("no command to run")
@@ -215,7 +214,7 @@ func (r *runner) validate() error {
 			return err
 		}
 		if rl.Soft > rl.Hard {
-			return fmt.Errorf("rlimit %s: soft %d above hard %d", rl.Name, rl.Soft, rl.Hard)
+			return errors.New("rlimit " + rl.Name + ": soft " + text.U(rl.Soft) + " above hard " + text.U(rl.Hard))
 		}
 	}
 	if s := p.Seccomp; s != nil {
@@ -223,7 +222,7 @@ func (r *runner) validate() error {
 			return err
 		}
 		if n := len(s.Program); n == 0 || n > 4096 {
-			return fmt.Errorf("seccomp program of %d instructions (want 1..4096)", n)
+			return errors.New("seccomp program of " + text.D(n) + " instructions (want 1..4096)")
 		}
 		if s.ListenerPath != "" {
 			return errors.New("seccomp listenerPath is not supported by profilec exec")
@@ -232,7 +231,7 @@ func (r *runner) validate() error {
 	if ns := p.Namespaces; ns.Hostname != "" && !ns.UTS {
 		// Setting it anyway would rename the host; ignoring it would run
 		// the target other than the profile says.
-		return fmt.Errorf("hostname %q needs a new UTS namespace", ns.Hostname)
+		return errors.New("hostname " + text.Q(ns.Hostname) + " needs a new UTS namespace")
 	}
 	if ns := p.Namespaces; (len(ns.UIDMap) > 0 || len(ns.GIDMap) > 0) && !ns.User {
 		return errors.New("uid/gid maps need a new user namespace")
@@ -270,7 +269,7 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 		return Result{}, stepErr("validate", err)
 	}
 	if err := ctx.Err(); err != nil {
-		return Result{}, &StepError{Step: "start", Err: fmt.Errorf("launch interrupted: %w", err)}
+		return Result{}, &StepError{Step: "start", Err: text.Wrap("launch interrupted", err)}
 	}
 	if r.p.Cgroup != nil || r.o.Stats {
 		v, err := cgroups.Detect(r.o.CgroupMount)
@@ -319,7 +318,7 @@ func (r *runner) makeCgroup() error {
 	}
 	cg, err := cgroups.New(r.p.Cgroup, cgroups.Options{
 		Mount:   r.o.CgroupMount,
-		Name:    fmt.Sprintf("%d-%d-%d", os.Getpid(), time.Now().UnixNano(), runSeq.Add(1)),
+		Name:    text.D(os.Getpid()) + "-" + text.D(time.Now().UnixNano()) + "-" + text.U(runSeq.Add(1)),
 		Stats:   r.o.Stats,
 		Freezer: !r.ns.PID,
 	})
@@ -392,7 +391,7 @@ func (r *runner) start() error {
 	pid, errno := forkChild(l.ops, l.rep, trap, a1, a2)
 	runtime.KeepAlive(l.keep)
 	if errno != 0 {
-		return &StepError{Step: "start", Err: fmt.Errorf("clone: %w", errno)}
+		return &StepError{Step: "start", Err: text.Wrap("clone", errno)}
 	}
 	r.pid = pid
 	l.started()
@@ -403,7 +402,7 @@ func (r *runner) start() error {
 				return &StepError{Step: "start", Err: err}
 			}
 			if _, err := sys.Write(l.sock, []byte{1}); err != nil {
-				return &StepError{Step: "start", Err: fmt.Errorf("release the child: %w", err)}
+				return &StepError{Step: "start", Err: text.Wrap("release the child", err)}
 			}
 		}
 		if r.o.Fault == FaultInitKilled {
@@ -425,7 +424,7 @@ func (r *runner) start() error {
 		return l.failure()
 	}
 	if how := r.diedBeforeExec(); how != "" {
-		return &StepError{Step: "execve", Err: fmt.Errorf("init stage %s before execve", how)}
+		return &StepError{Step: "execve", Err: errors.New("init stage " + how + " before execve")}
 	}
 	return nil
 }
@@ -491,9 +490,9 @@ func (r *runner) diedBeforeExec() string {
 		}
 	}
 	if ci.Code == cldExited {
-		return fmt.Sprintf("exited with status %d", ci.Status)
+		return "exited with status " + text.D(ci.Status)
 	}
-	how := fmt.Sprintf("was killed by signal %d (%v)", ci.Status, syscall.Signal(ci.Status))
+	how := "was killed by signal " + text.D(ci.Status) + " (" + syscall.Signal(ci.Status).String() + ")"
 	if syscall.Signal(ci.Status) == sys.SIGSYS {
 		// The filter itself refused execve (or what execve needed).
 		how += ": " + seccompReport(r.kmsg, pid)
@@ -613,7 +612,7 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 							// signal's default action does to any other
 							// process: end it, and say so.
 							emulated = sig
-							res.Report = fmt.Sprintf("%v: the target, pid 1 of its namespace, has no handler for it; profilec ended the process tree as the signal's default action would", sig)
+							res.Report = sig.String() + ": the target, pid 1 of its namespace, has no handler for it; profilec ended the process tree as the signal's default action would"
 							r.killTree(pid)
 						}
 					})
@@ -622,7 +621,7 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 				case <-timeout:
 					act(func() {
 						res.TimedOut = true
-						res.Report = fmt.Sprintf("timed out after %v: killed the process tree", r.o.Timeout)
+						res.Report = "timed out after " + r.o.Timeout.String() + ": killed the process tree"
 						r.killTree(pid)
 					})
 				case <-cancelled:
@@ -668,8 +667,8 @@ func (r *runner) supervise(ctx context.Context) (Result, error) {
 	if r.cg != nil && r.p.Cgroup != nil && r.p.Cgroup.MemoryMax != nil {
 		if n, err := r.cg.OOMKills(); err == nil && n > 0 {
 			res.OOMKilled = true
-			cause = fmt.Sprintf("out of memory: the kernel killed %d process(es) at the memory limit of %s (%s)",
-				n, formatBytes(*r.p.Cgroup.MemoryMax), r.cg.MemoryLimitFile())
+			cause = "out of memory: the kernel killed " + text.D(n) + " process(es) at the memory limit of " +
+				formatBytes(*r.p.Cgroup.MemoryMax) + " (" + r.cg.MemoryLimitFile() + ")"
 		}
 	}
 	if cause != "" {
@@ -710,7 +709,7 @@ func terminatesByDefault(s syscall.Signal) bool { return sigfwd.TerminatesByDefa
 // SigIgn masks of /proc/PID/status. When unsure it says yes, so that
 // profilec never ends a tree that might have handled the signal.
 func handles(pid int, sig syscall.Signal) bool {
-	b, err := rawfile.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	b, err := rawfile.ReadFile("/proc/" + text.D(pid) + "/status")
 	if err != nil {
 		return true
 	}
@@ -746,13 +745,13 @@ func formatBytes(n int64) string {
 	case n < 0:
 		return "max"
 	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
+		return text.D(n>>30) + " GiB"
 	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
+		return text.D(n>>20) + " MiB"
 	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
+		return text.D(n>>10) + " KiB"
 	}
-	return fmt.Sprintf("%d bytes", n)
+	return text.D(n) + " bytes"
 }
 
 // noPidfd forces waitExit's fallback (tests).

@@ -2,7 +2,6 @@ package enforcer
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -164,7 +163,7 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 	l.fork = ns.User || r.o.Fault == FaultInitKilled || !canVfork
 	page, err := sys.Mmap(-1, 0, 4096, sys.PROT_READ|sys.PROT_WRITE, sys.MAP_SHARED|sys.MAP_ANONYMOUS)
 	if err != nil {
-		return l, 0, &StepError{Step: "start", Err: fmt.Errorf("map the report page: %w", err)}
+		return l, 0, &StepError{Step: "start", Err: text.Wrap("map the report page", err)}
 	}
 	l.page = page
 	l.rep = (*childReport)(unsafe.Pointer(&page[0]))
@@ -184,7 +183,7 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 			prog[i] = sys.SockFilter{Code: in.Code, Jt: in.Jt, Jf: in.Jf, K: in.K}
 		}
 		if len(prog) == 0 || len(prog) > 4096 {
-			return l, 0, &StepError{Step: "seccomp-prepare", Err: fmt.Errorf("program of %d instructions (want 1..4096)", len(prog))}
+			return l, 0, &StepError{Step: "seccomp-prepare", Err: errors.New("program of " + text.D(len(prog)) + " instructions (want 1..4096)")}
 		}
 		fprog = &sys.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
 		l.keep = append(l.keep, prog, fprog)
@@ -212,7 +211,7 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 	// earlier, inside execve or exit.
 	fds, err := sys.Socketpair(sys.AF_UNIX, sys.SOCK_STREAM|sys.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return l, 0, &StepError{Step: "start", Err: fmt.Errorf("create sync socket: %w", err)}
+		return l, 0, &StepError{Step: "start", Err: text.Wrap("create sync socket", err)}
 	}
 	l.sock, l.peer = fds[0], fds[1]
 	if l.fork {
@@ -368,7 +367,7 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 	}
 	envp, err := syscall.SlicePtrFromStrings(env)
 	if err != nil {
-		return l, 0, &StepError{Step: "resolve", Err: fmt.Errorf("environment: %w", err)}
+		return l, 0, &StepError{Step: "resolve", Err: text.Wrap("environment", err)}
 	}
 	l.keep = append(l.keep, argv, envp)
 	l.add(childOp{kind: opExec, step: stepIndex("execve"), a: [6]uintptr{0, uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envp[0]))}, what: "execute " + r.argv[0]})
@@ -422,7 +421,7 @@ func (r *runner) stdio(l *launch) error {
 			// copier, the target's interleaving kept.
 			fd, err := sys.FcntlInt(uintptr(l.stdio[1]), sys.F_DUPFD_CLOEXEC, 3)
 			if err != nil {
-				return fmt.Errorf("duplicate fd %d: %w", i, err)
+				return text.Wrap("duplicate fd "+text.D(i), err)
 			}
 			l.stdio[i] = fd
 			continue
@@ -433,7 +432,7 @@ func (r *runner) stdio(l *launch) error {
 		}
 		fd, err := sys.FcntlInt(f.Fd(), sys.F_DUPFD_CLOEXEC, 3)
 		if err != nil {
-			return fmt.Errorf("duplicate fd %d: %w", i, err)
+			return text.Wrap("duplicate fd "+text.D(i), err)
 		}
 		l.stdio[i] = fd
 	}
@@ -458,7 +457,7 @@ func (l *launch) stdioFile(i int, v any) (*os.File, error) {
 	if r, ok := v.(io.Reader); ok && i == 0 {
 		pr, pw, err := os.Pipe()
 		if err != nil {
-			return nil, fmt.Errorf("stdin pipe: %w", err)
+			return nil, text.Wrap("stdin pipe", err)
 		}
 		l.pipeEnds = append(l.pipeEnds, pr)
 		go func() {
@@ -473,7 +472,7 @@ func (l *launch) stdioFile(i int, v any) (*os.File, error) {
 	if w, ok := v.(io.Writer); ok && i > 0 {
 		pr, pw, err := os.Pipe()
 		if err != nil {
-			return nil, fmt.Errorf("output pipe: %w", err)
+			return nil, text.Wrap("output pipe", err)
 		}
 		l.pipeEnds = append(l.pipeEnds, pw)
 		l.copiers.Add(1)
@@ -547,12 +546,12 @@ func (l *launch) finish() {
 func (l *launch) failure() error {
 	i, e := int(l.rep.op)-1, syscall.Errno(l.rep.errno)
 	if i < 0 || i >= len(l.ops) {
-		return &StepError{Step: "start", Err: fmt.Errorf("child failed with %v before its first step", e)}
+		return &StepError{Step: "start", Err: errors.New("child failed with " + e.Error() + " before its first step")}
 	}
 	op := l.ops[i]
 	what := op.what
 	if op.hasN {
-		what = fmt.Sprintf(what, op.n)
+		what = text.ReplaceOnce(what, "%d", text.D(op.n))
 	}
 	var err error
 	switch {
@@ -561,7 +560,7 @@ func (l *launch) failure() error {
 	case op.bare:
 		err = errors.New(what)
 	default:
-		err = fmt.Errorf("%s: %w", what, e)
+		err = text.Wrap(what, e)
 	}
 	return &StepError{Step: Steps[op.step], Err: err}
 }
@@ -573,7 +572,12 @@ func idMapText(m []plan.IDMap, self int) string {
 	}
 	var b []byte
 	for _, x := range m {
-		b = fmt.Appendf(b, "%d %d %d\n", x.ContainerID, x.HostID, x.Size)
+		b = strconv.AppendUint(b, uint64(x.ContainerID), 10)
+		b = append(b, ' ')
+		b = strconv.AppendUint(b, uint64(x.HostID), 10)
+		b = append(b, ' ')
+		b = strconv.AppendUint(b, uint64(x.Size), 10)
+		b = append(b, '\n')
 	}
 	return string(b)
 }

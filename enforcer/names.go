@@ -1,7 +1,7 @@
 package enforcer
 
 import (
-	"fmt"
+	"errors"
 	"runtime"
 
 	"github.com/profilec/profilec/enforcer/internal/text"
@@ -60,7 +60,7 @@ func capMask(names []string) (uint64, error) {
 	for _, n := range names {
 		c, ok := capByName[text.ToUpper(n)]
 		if !ok {
-			return 0, fmt.Errorf("unknown capability %q", n)
+			return 0, errors.New("unknown capability " + text.Q(n))
 		}
 		m |= 1 << c
 	}
@@ -90,7 +90,7 @@ func rlimitResource(name string) (int, error) {
 	n := text.ToLower(text.TrimPrefix(text.ToUpper(name), "RLIMIT_"))
 	r, ok := rlimitByName[n]
 	if !ok {
-		return 0, fmt.Errorf("unknown rlimit %q", name)
+		return 0, errors.New("unknown rlimit " + text.Q(name))
 	}
 	return r, nil
 }
@@ -114,13 +114,13 @@ func seccompFlags(names []string) (uintptr, error) {
 		}
 		switch key {
 		case "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_TSYNC_ESRCH":
-			return 0, fmt.Errorf("seccomp flag %s is not supported: the filter is installed on the exec thread only", n)
+			return 0, errors.New("seccomp flag " + n + " is not supported: the filter is installed on the exec thread only")
 		case "SECCOMP_FILTER_FLAG_NEW_LISTENER":
-			return 0, fmt.Errorf("seccomp flag %s is not supported: profilec exec has no notification agent", n)
+			return 0, errors.New("seccomp flag " + n + " is not supported: profilec exec has no notification agent")
 		}
 		b, ok := seccompFlagByName[key]
 		if !ok {
-			return 0, fmt.Errorf("unknown seccomp flag %q", n)
+			return 0, errors.New("unknown seccomp flag " + text.Q(n))
 		}
 		f |= b
 	}

@@ -1,8 +1,6 @@
 package enforcer
 
 import (
-	"bytes"
-	"fmt"
 	"io"
 	"strconv"
 	"time"
@@ -56,7 +54,7 @@ func (k *kmsgTail) seccompRecord(pid int) (map[string]string, bool) {
 	if k == nil || k.fd < 0 {
 		return nil, false
 	}
-	want := []byte(" pid=" + strconv.Itoa(pid) + " ")
+	want := " pid=" + strconv.Itoa(pid) + " "
 	buf := make([]byte, 8192)
 	deadline := time.Now().Add(500 * time.Millisecond)
 	for {
@@ -68,9 +66,8 @@ func (k *kmsgTail) seccompRecord(pid int) (map[string]string, bool) {
 			if err != nil || n <= 0 {
 				break
 			}
-			rec := buf[:n]
-			if bytes.Contains(rec, []byte("type=1326")) && bytes.Contains(rec, want) {
-				return auditFields(string(rec)), true
+			if rec := string(buf[:n]); text.Contains(rec, "type=1326") && text.Contains(rec, want) {
+				return auditFields(rec), true
 			}
 		}
 		if time.Now().After(deadline) {
@@ -128,13 +125,13 @@ func syscallName(auditArch uint64, nr int64) string {
 	default:
 		a = auditArchName[auditArch]
 		if a == "" {
-			a = fmt.Sprintf("audit arch %#x", auditArch)
+			a = "audit arch 0x" + strconv.FormatUint(auditArch, 16)
 		}
 	}
 	if name == "" {
-		return fmt.Sprintf("%d on %s", nr, a)
+		return text.D(nr) + " on " + a
 	}
-	return fmt.Sprintf("%s (%d) on %s", name, nr, a)
+	return name + " (" + text.D(nr) + ") on " + a
 }
 
 // WriteOutcome prints what profilec exec says after a run: the optional
@@ -142,10 +139,10 @@ func syscallName(auditArch uint64, nr int64) string {
 // when they were asked for; each line starts with prefix and ": ".
 func WriteOutcome(w io.Writer, prefix string, res Result) {
 	for _, s := range res.Skipped {
-		fmt.Fprintf(w, "%s: skipped optional cgroup limit: %s\n", prefix, s)
+		io.WriteString(w, prefix+": skipped optional cgroup limit: "+s+"\n")
 	}
 	if res.Report != "" {
-		fmt.Fprintf(w, "%s: %s\n", prefix, res.Report)
+		io.WriteString(w, prefix+": "+res.Report+"\n")
 	}
 	if res.Stats != nil {
 		WriteStats(w, prefix, res.Stats)
@@ -156,20 +153,20 @@ func WriteOutcome(w io.Writer, prefix string, res Result) {
 // with prefix and ": ".
 func WriteStats(w io.Writer, prefix string, s *Stats) {
 	if s.CgroupVersion == 0 {
-		fmt.Fprintf(w, prefix+": stats: no cgroup could be created, nothing measured; supervisor peak RSS %s\n", mib(s.SupervisorPeakRSS))
+		io.WriteString(w, prefix+": stats: no cgroup could be created, nothing measured; supervisor peak RSS "+mib(s.SupervisorPeakRSS)+"\n")
 		return
 	}
-	pids := fmt.Sprint(s.PeakPids)
+	pids := text.D(s.PeakPids)
 	if s.PidsSampled {
 		pids += " (sampled every 10ms; this kernel keeps no pids.peak)"
 	}
-	fmt.Fprintf(w, prefix+": stats: peak memory %s, cpu time %v, peak pids %s (cgroup v%d); supervisor peak RSS %s\n",
-		mib(s.PeakMemory), s.CPUTime.Round(time.Microsecond), pids, s.CgroupVersion, mib(s.SupervisorPeakRSS))
+	io.WriteString(w, prefix+": stats: peak memory "+mib(s.PeakMemory)+", cpu time "+s.CPUTime.Round(time.Microsecond).String()+
+		", peak pids "+pids+" (cgroup v"+text.D(s.CgroupVersion)+"); supervisor peak RSS "+mib(s.SupervisorPeakRSS)+"\n")
 }
 
 func mib(n int64) string {
 	if n < 0 {
 		return "unknown"
 	}
-	return text.TrimSuffix(text.TrimRight(fmt.Sprintf("%.2f", float64(n)/(1<<20)), "0"), ".") + " MiB"
+	return text.TrimSuffix(text.TrimRight(strconv.FormatFloat(float64(n)/(1<<20), 'f', 2, 64), "0"), ".") + " MiB"
 }

@@ -2,7 +2,6 @@ package cgroups
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path"
 	"strconv"
@@ -108,7 +107,7 @@ func Detect(mount string) (int, error) {
 	}
 	var st sys.Statfs_t
 	if err := sys.Statfs(mount, &st); err != nil {
-		return 0, fmt.Errorf("detect cgroup version: %w", err)
+		return 0, text.Wrap("detect cgroup version", err)
 	}
 	if st.Type == sys.CGROUP2_SUPER_MAGIC {
 		return 2, nil
@@ -147,10 +146,10 @@ func writeFileFlags(path, val string, flag int) error {
 	err := rawfile.WriteFile(path, []byte(val), flag)
 	var pe *os.PathError
 	if errors.As(err, &pe) && pe.Op == "open" {
-		return fmt.Errorf("write %s: %w", path, err)
+		return text.Wrap("write "+path, err)
 	}
 	if err != nil {
-		return fmt.Errorf("write %s %q: %w", path, val, pe.Err)
+		return text.Wrap("write "+path+" "+text.Q(val), pe.Err)
 	}
 	return nil
 }
@@ -180,7 +179,7 @@ func readKey(path, key string) (int64, error) {
 			return strconv.ParseInt(f[1], 10, 64)
 		}
 	}
-	return 0, fmt.Errorf("read %s: no key %q", path, key)
+	return 0, errors.New("read " + path + ": no key " + text.Q(key))
 }
 
 func readPids(dir string) ([]int, error) {
@@ -214,7 +213,7 @@ func rmdirRetry(dir string) error {
 			return os.RemoveAll(dir)
 		}
 		if err != sys.EBUSY || time.Now().After(deadline) {
-			return fmt.Errorf("remove cgroup %s: %w", dir, err)
+			return text.Wrap("remove cgroup "+dir, err)
 		}
 		time.Sleep(delay)
 		if delay < 20*time.Millisecond {
@@ -235,7 +234,7 @@ func killLoop(dir string) error {
 			if errors.Is(err, os.ErrNotExist) {
 				return nil
 			}
-			return fmt.Errorf("kill cgroup: %w", err)
+			return text.Wrap("kill cgroup", err)
 		}
 		if len(pids) == 0 {
 			return nil
@@ -244,7 +243,7 @@ func killLoop(dir string) error {
 			_ = sys.Kill(p, sys.SIGKILL)
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("kill cgroup %s: %d processes remain", dir, len(pids))
+			return errors.New("kill cgroup " + dir + ": " + text.D(len(pids)) + " processes remain")
 		}
 		time.Sleep(delay)
 		if delay < 10*time.Millisecond {

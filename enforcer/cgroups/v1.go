@@ -2,7 +2,7 @@ package cgroups
 
 import (
 	"errors"
-	"fmt"
+	"github.com/profilec/profilec/enforcer/internal/text"
 	"math"
 	"os"
 	"path"
@@ -67,7 +67,7 @@ func NewV1(c *plan.Cgroup, o Options) (Manager, error) {
 		}
 		if err := m.create(ctrl); err != nil {
 			if m.c.Optional && skippable(err) {
-				m.skipped = append(m.skipped, fmt.Sprintf("cgroup v1 %s: %v", ctrl, err))
+				m.skipped = append(m.skipped, "cgroup v1 "+ctrl+": "+err.Error())
 				continue
 			}
 			_ = m.Destroy()
@@ -92,7 +92,7 @@ func (m *v1) create(ctrl string) error {
 		}
 		real = path.Clean(target)
 	} else if !errors.Is(err, sys.EINVAL) {
-		return fmt.Errorf("create cgroup: %s hierarchy: %w", ctrl, errNoController)
+		return text.Wrap("create cgroup: "+ctrl+" hierarchy", errNoController)
 	}
 	// cpu and cpuacct are often co-mounted ("cpu,cpuacct" with symlinks):
 	// one directory serves both.
@@ -109,12 +109,12 @@ func (m *v1) create(ctrl string) error {
 		// The first launch on this hierarchy (or a missing hierarchy,
 		// which the parent's mkdir then reports).
 		if err := sys.Mkdir(parent, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("create cgroup %s: %w", parent, err)
+			return text.Wrap("create cgroup "+parent, err)
 		}
 		err = sys.Mkdir(dir, 0o755)
 	}
 	if err != nil {
-		return fmt.Errorf("create cgroup %s: %w", dir, err)
+		return text.Wrap("create cgroup "+dir, err)
 	}
 	m.dirs[ctrl] = dir
 	m.order = append(m.order, ctrl)
@@ -132,13 +132,13 @@ func (m *v1) set(ctrl, file, val, what string) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("set %s: %w", what, err)
+		return text.Wrap("set "+what, err)
 	}
 	return nil
 }
 
 func (m *v1) unsupported(what string) error {
-	err := fmt.Errorf("set %s: no cgroup v1 equivalent: %w", what, errNoController)
+	err := text.Wrap("set "+what+": no cgroup v1 equivalent", errNoController)
 	if m.c.Optional {
 		m.skipped = append(m.skipped, err.Error())
 		return nil
@@ -269,7 +269,7 @@ func (m *v1) Join(pid int) error {
 	s := strconv.Itoa(pid)
 	for _, c := range m.order {
 		if err := writeFile(path.Join(m.dirs[c], "cgroup.procs"), s); err != nil {
-			return fmt.Errorf("join cgroup: %w", err)
+			return text.Wrap("join cgroup", err)
 		}
 	}
 	return nil
@@ -361,7 +361,7 @@ func (m *v1) Stats() (Stats, error) {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return s, fmt.Errorf("read cgroup stats: %w", err)
+		return s, text.Wrap("read cgroup stats", err)
 	}
 	return s, nil
 }

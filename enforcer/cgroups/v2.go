@@ -2,7 +2,6 @@ package cgroups
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path"
 	"strconv"
@@ -55,7 +54,7 @@ func NewV2(c *plan.Cgroup, o Options) (Manager, error) {
 	}
 	parent := path.Join(o.Mount, Parent)
 	if err := sys.Mkdir(parent, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-		return m.noCgroup(fmt.Errorf("create cgroup %s: %w", parent, err))
+		return m.noCgroup(text.Wrap("create cgroup "+parent, err))
 	}
 	enabled, err := m.enable(o.Mount, parent, want)
 	if err != nil {
@@ -63,7 +62,7 @@ func NewV2(c *plan.Cgroup, o Options) (Manager, error) {
 	}
 	dir := path.Join(parent, o.Name)
 	if err := sys.Mkdir(dir, 0o755); err != nil {
-		return m.noCgroup(fmt.Errorf("create cgroup %s: %w", dir, err))
+		return m.noCgroup(text.Wrap("create cgroup "+dir, err))
 	}
 	m.dir = dir
 	if err := m.apply(enabled); err != nil {
@@ -73,7 +72,7 @@ func NewV2(c *plan.Cgroup, o Options) (Manager, error) {
 	fd, err := sys.Open(m.dir, sys.O_PATH|sys.O_DIRECTORY|sys.O_CLOEXEC, 0)
 	if err != nil {
 		_ = m.Destroy()
-		return nil, fmt.Errorf("open cgroup %s: %w", m.dir, err)
+		return nil, text.Wrap("open cgroup "+m.dir, err)
 	}
 	m.fd = fd
 	return m, nil
@@ -99,7 +98,7 @@ func (m *v2) enable(mount, parent string, want []string) (map[string]bool, error
 	}
 	b, err := rawfile.ReadFile(path.Join(parent, "cgroup.controllers"))
 	if err != nil {
-		return nil, fmt.Errorf("read cgroup controllers: %w", err)
+		return nil, text.Wrap("read cgroup controllers", err)
 	}
 	have := map[string]bool{}
 	for _, c := range text.Fields(string(b)) {
@@ -113,7 +112,7 @@ func (m *v2) enable(mount, parent string, want []string) (map[string]bool, error
 	var add []string
 	for _, c := range want {
 		if !have[c] {
-			err := fmt.Errorf("enable cgroup controller %s in %s: %w", c, parent, errNoController)
+			err := text.Wrap("enable cgroup controller "+c+" in "+parent, errNoController)
 			if m.c.Optional {
 				m.skipped = append(m.skipped, err.Error())
 				continue
@@ -130,7 +129,7 @@ func (m *v2) enable(mount, parent string, want []string) (map[string]bool, error
 		// list.
 		if err := writeFileFlags(path.Join(parent, "cgroup.subtree_control"), text.Join(add, " "), m.create); err != nil {
 			if !(m.c.Optional && skippable(err)) {
-				return nil, fmt.Errorf("enable cgroup controllers: %w", err)
+				return nil, text.Wrap("enable cgroup controllers", err)
 			}
 			m.skipped = append(m.skipped, err.Error())
 			for _, c := range add {
@@ -151,7 +150,7 @@ func (m *v2) set(ctrl string, enabled map[string]bool, file, val, what string) e
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("set %s: %w", what, err)
+		return text.Wrap("set "+what, err)
 	}
 	return nil
 }
@@ -230,7 +229,7 @@ func (m *v2) Join(pid int) error {
 		return nil
 	}
 	if err := writeFile(path.Join(m.dir, "cgroup.procs"), strconv.Itoa(pid)); err != nil {
-		return fmt.Errorf("join cgroup: %w", err)
+		return text.Wrap("join cgroup", err)
 	}
 	return nil
 }
@@ -250,7 +249,7 @@ func (m *v2) SetPids() error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("set pids max: %w", err)
+		return text.Wrap("set pids max", err)
 	}
 	return nil
 }
@@ -286,7 +285,7 @@ func waitEmpty(dir string) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("kill cgroup %s: processes remain", dir)
+			return errors.New("kill cgroup " + dir + ": processes remain")
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -329,7 +328,7 @@ func (m *v2) Stats() (Stats, error) {
 		s.PeakPids, s.PidsSampled = m.peak, true
 	}
 	if err := errors.Join(errs...); err != nil {
-		return s, fmt.Errorf("read cgroup stats: %w", err)
+		return s, text.Wrap("read cgroup stats", err)
 	}
 	return s, nil
 }

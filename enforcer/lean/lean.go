@@ -8,7 +8,6 @@ package lean
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"time"
@@ -70,7 +69,7 @@ func Launch(prefix string, p *plan.Plan, argv []string, timeout time.Duration, s
 		NoStopTheWorld: true,
 	})
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
+		io.WriteString(stderr, prefix+": "+err.Error()+"\n")
 		return 3
 	}
 	enforcer.WriteOutcome(stderr, prefix, res)

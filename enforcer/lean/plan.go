@@ -1,9 +1,8 @@
 package lean
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
+	"github.com/profilec/profilec/enforcer/internal/text"
 
 	"github.com/profilec/profilec/compiler/plan"
 	"github.com/profilec/profilec/enforcer/internal/rawfile"
@@ -27,14 +26,14 @@ func Decode(data []byte) (*plan.Plan, error) {
 func ReadPlan(path string, decode func([]byte) (*plan.Plan, error)) (*plan.Plan, error) {
 	data, err := rawfile.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
+		return nil, text.Wrap("read plan", err)
 	}
 	p, err := decode(data)
 	if err != nil {
-		return nil, fmt.Errorf("read plan %s: %w", path, err)
+		return nil, text.Wrap("read plan "+path, err)
 	}
 	if p.Version != plan.Version {
-		return nil, fmt.Errorf("read plan %s: version %d, this binary reads version %d", path, p.Version, plan.Version)
+		return nil, errors.New("read plan " + path + ": version " + text.D(p.Version) + ", this binary reads version " + text.D(plan.Version))
 	}
 	if p.ProfileDigest == "" {
 		return nil, errors.New("read plan " + path + ": not a plan (no profileDigest); compile profiles with profilec compile")
@@ -110,8 +109,11 @@ func parseProgram(b []byte) (prog []plan.Instruction, n int, ok bool) {
 				if !eat('"') {
 					return nil, 0, false
 				}
-				end := bytes.IndexByte(b[i:], '"')
-				if end < 0 {
+				end := 0
+				for i+end < len(b) && b[i+end] != '"' {
+					end++
+				}
+				if i+end == len(b) {
 					return nil, 0, false
 				}
 				key := string(b[i : i+end])

@@ -5,6 +5,8 @@
 // all procfs, cgroupfs and profilec's own names use.
 package text
 
+import "strconv"
+
 // IndexByte is the index of the first c in s, or -1.
 func IndexByte(s string, c byte) int {
 	for i := 0; i < len(s); i++ {
@@ -166,6 +168,37 @@ func mapASCII(s string, lo, hi byte, delta int) string {
 			}
 			return string(b)
 		}
+	}
+	return s
+}
+
+// Wrap is fmt.Errorf("%s: %w", msg, err) without package fmt, which
+// brings reflect and unicode into the launch path's initialisation.
+func Wrap(msg string, err error) error { return &wrapError{msg + ": " + err.Error(), err} }
+
+type wrapError struct {
+	msg string
+	err error
+}
+
+func (e *wrapError) Error() string { return e.msg }
+func (e *wrapError) Unwrap() error { return e.err }
+
+// Q is s quoted as Go source, as fmt's %q quotes a string.
+func Q(s string) string { return strconv.Quote(s) }
+
+// D is n in decimal, as fmt's %d.
+func D[T ~int | ~int8 | ~int16 | ~int32 | ~int64](n T) string { return strconv.FormatInt(int64(n), 10) }
+
+// U is n in decimal, as fmt's %d.
+func U[T ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr](n T) string {
+	return strconv.FormatUint(uint64(n), 10)
+}
+
+// ReplaceOnce is s with its first old replaced by new.
+func ReplaceOnce(s, old, new string) string {
+	if i := Index(s, old); i >= 0 {
+		return s[:i] + new + s[i+len(old):]
 	}
 	return s
 }

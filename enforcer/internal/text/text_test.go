@@ -1,6 +1,8 @@
 package text
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -43,6 +45,35 @@ func TestAgreesWithStrings(t *testing.T) {
 	for _, elems := range [][]string{nil, {"a"}, {"a", "b", ""}} {
 		if Join(elems, ", ") != strings.Join(elems, ", ") {
 			t.Errorf("Join(%q)", elems)
+		}
+	}
+}
+
+// Wrap, Q, D, U and ReplaceOnce answer as the fmt calls they replace.
+func TestAgreesWithFmt(t *testing.T) {
+	base := errors.New("file exists")
+	w := Wrap("create cgroup /sys/fs/cgroup/x", base)
+	if want := fmt.Errorf("create cgroup %s: %w", "/sys/fs/cgroup/x", base); w.Error() != want.Error() || !errors.Is(w, base) {
+		t.Errorf("Wrap: %q (is base: %v), want %q", w, errors.Is(w, base), want)
+	}
+	for _, s := range []string{"", "web", `a"b`, "tab\there", "ü", "\x00"} {
+		if Q(s) != fmt.Sprintf("%q", s) {
+			t.Errorf("Q(%q) = %s", s, Q(s))
+		}
+	}
+	for _, n := range []int64{0, 7, -1, 1 << 40, -1 << 63} {
+		if D(n) != fmt.Sprintf("%d", n) || D(int32(n)) != fmt.Sprintf("%d", int32(n)) {
+			t.Errorf("D(%d)", n)
+		}
+	}
+	for _, n := range []uint64{0, 9, 1<<64 - 1} {
+		if U(n) != fmt.Sprintf("%d", n) || U(uint8(n)) != fmt.Sprintf("%d", uint8(n)) {
+			t.Errorf("U(%d)", n)
+		}
+	}
+	for _, f := range []string{"set uid %d", "raise ambient capability %d", "no verb", "%d %d"} {
+		if got, want := ReplaceOnce(f, "%d", D(1000)), strings.Replace(f, "%d", "1000", 1); got != want {
+			t.Errorf("ReplaceOnce(%q) = %q, want %q", f, got, want)
 		}
 	}
 }
