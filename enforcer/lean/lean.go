@@ -29,9 +29,9 @@ func FromCLI(args []string) (code int, ok bool) {
 	if !ok {
 		return 0, false
 	}
-	// The signal registration is the launch's longest wait (~0.5 ms of
-	// round trips with a runtime thread): begin it before the plan is
-	// read. Should the CLI take over after all, its exec path registers
+	// The signal registration takes a round trip with a runtime thread
+	// per signal, and the clone waits for the first four: begin it
+	// before the plan is read. Should the CLI take over after all, its exec path registers
 	// the same signals, and nothing else in it changes.
 	enforcer.StartSignalForwarding()
 	var timeout time.Duration

@@ -9,7 +9,6 @@ import (
 	"os"
 
 	"github.com/profilec/profilec/enforcer/handoff"
-	_ "github.com/profilec/profilec/enforcer/handoff/presig"
 	"github.com/profilec/profilec/enforcer/lean"
 )
 

@@ -1,8 +1,6 @@
 // Package sigfwd is the supervisor's process-wide registration for the
 // signals it forwards to its target. It imports little (os/signal and
-// what that needs), so that a launcher can start the registration in
-// its first package initialisations (package handoff/presig), long
-// before the enforcer itself is ready.
+// what that needs), as everything the early launch imports must.
 package sigfwd
 
 import (
