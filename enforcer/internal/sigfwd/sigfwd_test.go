@@ -2,6 +2,8 @@ package sigfwd
 
 import (
 	"os"
+	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -32,10 +34,21 @@ func receive(t *testing.T, c <-chan os.Signal, want syscall.Signal) {
 	}
 }
 
-// The registration is once per process, so one test walks it through:
+// The registration is once per process, so one test walks it through,
+// in a process of its own (go test -count=N runs tests again in one):
 // lethal signals first, the quiet ones after, and the eventfd readable
 // only once every signal is caught.
 func TestRegistrationCatchesLethalSignalsFirst(t *testing.T) {
+	const childEnv = "PROFILEC_TEST_SIGFWD_CHILD"
+	if os.Getenv(childEnv) == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestRegistrationCatchesLethalSignalsFirst$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), childEnv+"=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--- PASS: TestRegistrationCatchesLethalSignalsFirst") {
+			t.Fatalf("in a fresh process: %v\n%s", err, out)
+		}
+		return
+	}
 	release := make(chan struct{})
 	HoldQuietForTest(release)
 	lethalCaught, allCaught := Start()
