@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/profilec/profilec/enforcer"
+	"github.com/profilec/profilec/enforcer/cgroups"
 	"github.com/profilec/profilec/enforcer/internal/sigfwd"
 	"github.com/profilec/profilec/internal/testenv"
 )
@@ -78,8 +79,11 @@ func awaitChild(mode string) int {
 
 // hasChildNamed says whether this process has a child whose task name
 // is name.
-func hasChildNamed(name string) bool {
-	self := strconv.Itoa(os.Getpid())
+func hasChildNamed(name string) bool { return childNamed(os.Getpid(), name) > 0 }
+
+// childNamed is the pid of a child of ppid whose task name is name, or 0.
+func childNamed(ppid int, name string) int {
+	parent := strconv.Itoa(ppid)
 	dirs, _ := os.ReadDir("/proc")
 	for _, d := range dirs {
 		b, err := os.ReadFile("/proc/" + d.Name() + "/stat")
@@ -94,11 +98,12 @@ func hasChildNamed(name string) bool {
 			continue
 		}
 		f := strings.Fields(s[i+1:])
-		if len(f) > 1 && f[1] == self && s[j+1:i] == name {
-			return true
+		if len(f) > 1 && f[1] == parent && s[j+1:i] == name {
+			pid, _ := strconv.Atoi(d.Name())
+			return pid
 		}
 	}
-	return false
+	return 0
 }
 
 func runAwaitChild(t *testing.T, mode string) (code int, marker, stderr string) {
@@ -157,5 +162,76 @@ func TestChildGivesUpWhenTheSignalsAreNeverCaught(t *testing.T) {
 	}
 	if _, err := os.Stat(marker); err == nil {
 		t.Error("the target ran")
+	}
+}
+
+const orphanChildEnv = "PROFILEC_TEST_ORPHAN_CHILD"
+
+// orphanChild supervises a launch whose child, before it first arms its
+// parent-death signal, waits for a byte on fd 3: the test writes it once
+// it has killed this process.
+func orphanChild(marker string) int {
+	o := enforcer.Options{Stdout: os.Stdout, Stderr: os.Stderr, Env: []string{"PATH=/bin:/usr/bin"}}
+	enforcer.HoldChildForTest(&o, 3)
+	_, err := enforcer.Run(context.Background(), fullPlan(&testing.T{}), []string{busybox, "sh", "-c", "echo ran > " + marker}, o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 100
+	}
+	return 0
+}
+
+// A supervisor killed before its child armed the parent-death signal
+// must not leave the child to run the target unsupervised: the child
+// finds the supervisor's end of their socketpair hung up.
+func TestChildOfAKilledSupervisorNeverRunsTheTarget(t *testing.T) {
+	testenv.RequireRoot(t)
+	testenv.RequireFile(t, busybox)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	marker := filepath.Join(t.TempDir(), "ran")
+	cmd := exec.Command(self)
+	cmd.Env = append(os.Environ(), orphanChildEnv+"="+marker)
+	cmd.ExtraFiles = []*os.File{r}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	// The killed supervisor cannot remove its cgroup: sweep it.
+	t.Cleanup(func() { cgroups.Sweep("") })
+	var child int
+	for deadline := time.Now().Add(10 * time.Second); child == 0; time.Sleep(5 * time.Millisecond) {
+		if child = childNamed(cmd.Process.Pid, "profilec-init"); child == 0 && time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatal("no child within 10s")
+		}
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if _, err := w.Write([]byte{1}); err != nil {
+		t.Fatal(err)
+	}
+	// The child ends (a zombie until its new parent reaps it).
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(child) + "/stat")
+		if err != nil || strings.Contains(string(b), ") Z ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the child of the killed supervisor still runs: %s", b)
+		}
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("the target ran after its supervisor was killed")
 	}
 }

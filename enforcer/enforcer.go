@@ -79,6 +79,9 @@ type Options struct {
 	// refused it, so tests can check that every failure is closed; or,
 	// FaultInitKilled, kills the child just before the filter and execve.
 	Fault string
+	// holdFD, tests only (export_test.go): the child reads a byte from
+	// this fd of its own before it arms its parent-death signal.
+	holdFD int
 }
 
 // Stats are the tree's resource use, read from its cgroup.

@@ -52,6 +52,19 @@ type launch struct {
 	pipeEnds   []*os.File
 }
 
+// armParentDeath adds the ops that make the child die with the
+// supervisor: PR_SET_PDEATHSIG, then a check that the supervisor had not
+// gone already (its end of the socketpair hung up), which the signal
+// would not have caught.
+func (r *runner) armParentDeath(l *launch) {
+	l.sys("start", "set the parent-death signal", sys.SYS_PRCTL, sys.PR_SET_PDEATHSIG, uintptr(sys.SIGKILL))
+	pfd := &sys.PollFd{Fd: int32(l.peer)}
+	ts := new(sys.Timespec)
+	l.keep = append(l.keep, pfd, ts)
+	l.add(childOp{kind: opParentAlive, step: stepIndex("start"), a: [6]uintptr{1: uintptr(unsafe.Pointer(ts))}, poll: pfd,
+		what: "the supervisor is gone", bare: true})
+}
+
 // signalWait bounds how long a child waits for the supervisor's signal
 // registration (awaitSignals). The registration takes a fraction of a
 // millisecond; only a supervisor that cannot run it at all, its other
@@ -214,6 +227,16 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 		return l, 0, &StepError{Step: "start", Err: text.Wrap("create sync socket", err)}
 	}
 	l.sock, l.peer = fds[0], fds[1]
+	if r.o.holdFD > 0 {
+		l.add(childOp{kind: opWait, step: stepIndex("start"), a: [6]uintptr{uintptr(r.o.holdFD - 1)}, what: "wait for the test"})
+	}
+	// From here on the child dies with the supervisor: it closes its copy
+	// of the supervisor's end, so that its own end hangs up once the
+	// supervisor is gone, arms the parent-death signal, and then checks
+	// for that hang-up, which a supervisor killed before the signal was
+	// armed leaves behind.
+	l.sys("start", "close the supervisor's end", sys.SYS_CLOSE, uintptr(l.sock))
+	r.armParentDeath(l)
 	if l.fork {
 		if ns.User {
 			l.add(childOp{kind: opWait, step: stepIndex("start"), a: [6]uintptr{uintptr(l.peer)}, what: "wait for the id maps"})
@@ -312,7 +335,7 @@ func (r *runner) prepareOps() (l *launch, joinAt int, err error) {
 	// After the credentials, which clear it (commit_creds): if the
 	// supervisor dies, so do the child and the target (and, as the pid
 	// namespace's init, the whole tree).
-	l.sys("start", "set the parent-death signal", sys.SYS_PRCTL, sys.PR_SET_PDEATHSIG, uintptr(sys.SIGKILL))
+	r.armParentDeath(l)
 	r.awaitSignals(l)
 
 	// Installing a filter without no_new_privs needs CAP_SYS_ADMIN

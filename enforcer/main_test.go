@@ -10,6 +10,11 @@ func TestMain(m *testing.M) {
 		// Re-run as nobody by TestRootless: confine and report, no tests.
 		os.Exit(rootlessChild())
 	}
+	if marker := os.Getenv(orphanChildEnv); marker != "" {
+		// Re-run by TestChildOfAKilledSupervisorNeverRunsTheTarget as
+		// the supervisor it kills.
+		os.Exit(orphanChild(marker))
+	}
 	if mode := os.Getenv(awaitChildEnv); mode != "" {
 		// Re-run by the TestChild*Signals* tests as a supervisor whose
 		// signal registration is held back.

@@ -63,6 +63,10 @@ const (
 	// opAwait waits until the struct pollfd at a[0] polls readable, for
 	// at most the struct timespec at a[1]: ETIMEDOUT after that.
 	opAwait
+	// opParentAlive polls poll (the child's end of the socketpair)
+	// without waiting (a[1] a zero timespec) and fails if it hung up: the
+	// supervisor is gone.
+	opParentAlive
 )
 
 // childOp is one step of the child's work.
@@ -75,6 +79,8 @@ type childOp struct {
 	ok uintptr
 	// ptrs are opResolve's candidate paths (NUL-terminated strings).
 	ptrs []uintptr
+	// poll is opParentAlive's struct pollfd.
+	poll *sys.PollFd
 	// what the op does, in words, for the supervisor's error message;
 	// with hasN a format whose %d is n.
 	what string
@@ -189,6 +195,11 @@ func spawnChild(ops []childOp, rep *childReport, trap, a1, a2 uintptr) (pid, err
 			}
 			if e == 0 && r1 == 0 {
 				e = sys.ETIMEDOUT
+			}
+		case opParentAlive:
+			r1, _, e = syscall.RawSyscall6(sys.SYS_PPOLL, uintptr(unsafe.Pointer(op.poll)), 1, op.a[1], 0, 0, 0)
+			if e == 0 && r1 == 1 && op.poll.Revents&sys.POLLHUP != 0 {
+				e = sys.ESRCH
 			}
 		case opFault:
 			e = errnoInjected

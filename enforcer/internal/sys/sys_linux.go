@@ -113,7 +113,8 @@ const (
 
 	PIDFD_NONBLOCK = syscall.O_NONBLOCK
 
-	POLLIN = 0x1
+	POLLIN  = 0x1
+	POLLHUP = 0x10
 
 	PR_SET_PDEATHSIG         = 1
 	PR_SET_KEEPCAPS          = 8

@@ -95,6 +95,7 @@ const (
 	O_RDONLY                   = unix.O_RDONLY
 	O_WRONLY                   = unix.O_WRONLY
 	PIDFD_NONBLOCK             = unix.PIDFD_NONBLOCK
+	POLLHUP                    = unix.POLLHUP
 	POLLIN                     = unix.POLLIN
 	PROT_READ                  = unix.PROT_READ
 	PROT_WRITE                 = unix.PROT_WRITE

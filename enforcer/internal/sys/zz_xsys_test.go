@@ -101,6 +101,7 @@ func TestValuesMatchXSys(t *testing.T) {
 		{"O_RDONLY", int64(O_RDONLY), int64(unix.O_RDONLY)},
 		{"O_WRONLY", int64(O_WRONLY), int64(unix.O_WRONLY)},
 		{"PIDFD_NONBLOCK", int64(PIDFD_NONBLOCK), int64(unix.PIDFD_NONBLOCK)},
+		{"POLLHUP", int64(POLLHUP), int64(unix.POLLHUP)},
 		{"POLLIN", int64(POLLIN), int64(unix.POLLIN)},
 		{"PROT_READ", int64(PROT_READ), int64(unix.PROT_READ)},
 		{"PROT_WRITE", int64(PROT_WRITE), int64(unix.PROT_WRITE)},
@@ -282,6 +283,7 @@ func _() {
 	_ = a[int64(O_RDONLY)-int64(unix.O_RDONLY)]
 	_ = a[int64(O_WRONLY)-int64(unix.O_WRONLY)]
 	_ = a[int64(PIDFD_NONBLOCK)-int64(unix.PIDFD_NONBLOCK)]
+	_ = a[int64(POLLHUP)-int64(unix.POLLHUP)]
 	_ = a[int64(POLLIN)-int64(unix.POLLIN)]
 	_ = a[int64(PROT_READ)-int64(unix.PROT_READ)]
 	_ = a[int64(PROT_WRITE)-int64(unix.PROT_WRITE)]
