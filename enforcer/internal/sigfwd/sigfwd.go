@@ -17,9 +17,9 @@ import (
 // with it.
 var Signals = append(append([]os.Signal(nil), lethal...), quiet...)
 
-// Caught or not, the Go runtime ends the process on lethal signals, and
-// drops quiet ones (os/signal's package documentation), so the
-// registration catches the lethal ones first: once they are caught a
+// Uncaught, the lethal signals end a Go process and the quiet ones are
+// dropped (os/signal's package documentation), so the registration
+// catches the lethal ones first: once they are caught a
 // signal can no longer take the supervisor down in the middle of a
 // launch, and the launch may go on while the quiet ones are registered.
 var (
