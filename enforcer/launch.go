@@ -92,7 +92,8 @@ func (r *runner) awaitSignals(l *launch) {
 	default:
 	}
 	pfd := &sys.PollFd{Fd: int32(sigfwd.ReadyFD()), Events: sys.POLLIN}
-	ts := &sys.Timespec{Sec: int64(signalWait / time.Second), Nsec: int64(signalWait % time.Second)}
+	ts := new(sys.Timespec)
+	*ts = sys.NsecToTimespec(int64(signalWait))
 	l.keep = append(l.keep, pfd, ts)
 	l.add(childOp{kind: opAwait, step: stepIndex("start"), a: [6]uintptr{uintptr(unsafe.Pointer(pfd)), uintptr(unsafe.Pointer(ts))},
 		what: "signal forwarding was not ready after " + signalWait.String() + ": the target was not started", bare: true})

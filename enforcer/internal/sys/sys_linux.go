@@ -288,21 +288,24 @@ func NewIfreq(name string) (*Ifreq, error) {
 func (r *Ifreq) SetUint16(v uint16) { r.flags = v }
 
 var (
-	Close      = syscall.Close
-	Fstat      = syscall.Fstat
-	Getrusage  = syscall.Getrusage
-	Kill       = syscall.Kill
-	Mkdir      = syscall.Mkdir
-	Mmap       = syscall.Mmap
-	Munmap     = syscall.Munmap
-	Open       = syscall.Open
-	Read       = syscall.Read
-	Rmdir      = syscall.Rmdir
-	Seek       = syscall.Seek
-	Socketpair = syscall.Socketpair
-	Statfs     = syscall.Statfs
-	Wait4      = syscall.Wait4
-	Write      = syscall.Write
+	Close     = syscall.Close
+	Fstat     = syscall.Fstat
+	Getrusage = syscall.Getrusage
+	Kill      = syscall.Kill
+	Mkdir     = syscall.Mkdir
+	// NsecToTimespec is the struct timespec of a duration in ns, in the
+	// field widths of the architecture (32 bits on 386 and arm).
+	NsecToTimespec = syscall.NsecToTimespec
+	Mmap           = syscall.Mmap
+	Munmap         = syscall.Munmap
+	Open           = syscall.Open
+	Read           = syscall.Read
+	Rmdir          = syscall.Rmdir
+	Seek           = syscall.Seek
+	Socketpair     = syscall.Socketpair
+	Statfs         = syscall.Statfs
+	Wait4          = syscall.Wait4
+	Write          = syscall.Write
 )
 
 func errnoErr(e syscall.Errno) error {

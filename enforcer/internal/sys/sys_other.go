@@ -198,24 +198,25 @@ type (
 )
 
 var (
-	Close      = unix.Close
-	Eventfd    = unix.Eventfd
-	FcntlInt   = unix.FcntlInt
-	Fstat      = unix.Fstat
-	Getrusage  = unix.Getrusage
-	Kill       = unix.Kill
-	Mkdir      = unix.Mkdir
-	Mmap       = unix.Mmap
-	Munmap     = unix.Munmap
-	NewIfreq   = unix.NewIfreq
-	Open       = unix.Open
-	PidfdOpen  = unix.PidfdOpen
-	Read       = unix.Read
-	Rmdir      = unix.Rmdir
-	Seek       = unix.Seek
-	Socketpair = unix.Socketpair
-	Statfs     = unix.Statfs
-	Wait4      = unix.Wait4
-	Waitid     = unix.Waitid
-	Write      = unix.Write
+	Close          = unix.Close
+	Eventfd        = unix.Eventfd
+	FcntlInt       = unix.FcntlInt
+	Fstat          = unix.Fstat
+	Getrusage      = unix.Getrusage
+	Kill           = unix.Kill
+	Mkdir          = unix.Mkdir
+	Mmap           = unix.Mmap
+	Munmap         = unix.Munmap
+	NewIfreq       = unix.NewIfreq
+	NsecToTimespec = unix.NsecToTimespec
+	Open           = unix.Open
+	PidfdOpen      = unix.PidfdOpen
+	Read           = unix.Read
+	Rmdir          = unix.Rmdir
+	Seek           = unix.Seek
+	Socketpair     = unix.Socketpair
+	Statfs         = unix.Statfs
+	Wait4          = unix.Wait4
+	Waitid         = unix.Waitid
+	Write          = unix.Write
 )
