@@ -63,11 +63,18 @@ type tool struct {
 	cmd   func(i int) *exec.Cmd
 	times []time.Duration
 	rss   []int64 // ru_maxrss of the waited process, bytes
+	// after are the times by the tool that ran just before.
+	after map[string][]time.Duration
 }
 
+// median is the middle value, or the mean of the two middle values of an
+// even count.
 func median(ds []time.Duration) time.Duration {
 	s := slices.Clone(ds)
 	slices.Sort(s)
+	if len(s)%2 == 0 {
+		return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
 	return s[len(s)/2]
 }
 
@@ -271,23 +278,38 @@ func TestCompareLaunch(t *testing.T) {
 	for _, tl := range also {
 		fmt.Fprintf(&b, "| %s | %.2f ms | %.1f MiB |\n", tl.name, ms(median(tl.times)), float64(medianInt(tl.rss))/(1<<20))
 	}
-	fmt.Fprintf(&b, "\nAlternating, %d rounds: profilec is %.1fx faster than runc and takes %.2fx the time of bwrap.\n",
-		rounds, float64(rc)/float64(pc), float64(pc)/float64(bw))
+	fmt.Fprintf(&b, "\nAlternating, %d runs of each: profilec is %.1fx faster than runc and takes %.2fx the time of bwrap.\n",
+		len(tools[0].times), float64(rc)/float64(pc), float64(pc)/float64(bw))
+	// runc's kernel teardown taxes whatever runs next, and each tool
+	// follows runc in half its runs: each median above falls between the
+	// two groups.
+	fmt.Fprintf(&b, "\n| by what ran just before | after runc | after the others |\n|---|---|---|\n")
+	for _, tl := range tools[:2] {
+		var others []time.Duration
+		for name, ds := range tl.after {
+			if name != tools[2].name {
+				others = append(others, ds...)
+			}
+		}
+		if r := tl.after[tools[2].name]; len(r) > 0 && len(others) > 0 {
+			fmt.Fprintf(&b, "| %s | %.2f ms (%d) | %.2f ms (%d) |\n", tl.name, ms(median(r)), len(r), ms(median(others)), len(others))
+		}
+	}
 	qpc, qbw := median(quiet[0].times), median(quiet[1].times)
 	fmt.Fprintf(&b, "\n| without runc in the rotation | median launch-to-exit |\n|---|---|\n")
 	for _, tl := range quiet {
 		fmt.Fprintf(&b, "| %s | %.2f ms |\n", tl.name, ms(median(tl.times)))
 	}
-	fmt.Fprintf(&b, "\nWithout runc, %d rounds: profilec takes %.2fx the time of bwrap. profilec's supervisor peak RSS "+
+	fmt.Fprintf(&b, "\nWithout runc, %d runs of each: profilec takes %.2fx the time of bwrap. profilec's supervisor peak RSS "+
 		"(getrusage RUSAGE_SELF, median of 5 runs with --stats): %.1f MiB.\n",
-		rounds, float64(qpc)/float64(qbw), float64(medianInt(superRSS))/(1<<20))
+		len(quiet[0].times), float64(qpc)/float64(qbw), float64(medianInt(superRSS))/(1<<20))
 	fmt.Fprintf(&b, "\n| the first rotation, the lean launcher in profilec's place | median launch-to-exit |\n|---|---|\n")
 	for _, tl := range leanPass {
 		fmt.Fprintf(&b, "| %s | %.2f ms |\n", tl.name, ms(median(tl.times)))
 	}
 	lpc, lbw, lrc := median(leanPass[0].times), median(leanPass[1].times), median(leanPass[2].times)
-	fmt.Fprintf(&b, "\nAlternating, %d rounds: the lean launcher, the same enforcer without the CLI, is %.1fx faster than runc and takes %.2fx the time of bwrap.\n",
-		rounds, float64(lrc)/float64(lpc), float64(lpc)/float64(lbw))
+	fmt.Fprintf(&b, "\nAlternating, %d runs of each: the lean launcher, the same enforcer without the CLI, is %.1fx faster than runc and takes %.2fx the time of bwrap.\n",
+		len(leanPass[0].times), float64(lrc)/float64(lpc), float64(lpc)/float64(lbw))
 	fmt.Fprintf(&b, "\n| for reference, a pass of its own | median launch-to-exit |\n|---|---|\n")
 	for _, tl := range ref {
 		fmt.Fprintf(&b, "| %s | %.2f ms |\n", tl.name, ms(median(tl.times)))
@@ -304,43 +326,87 @@ func TestCompareLaunch(t *testing.T) {
 	}
 }
 
-// alternate runs every tool once per round and records all but round 0,
-// which warms caches. The order rotates from round to round, and every
-// other block of len(tools) rounds runs the rotations of the reversed
-// order: over a whole cycle each tool follows each other tool equally
-// often (a plain rotation of three has one tool follow runc twice as
-// often as another, and runc leaves work behind, network namespace and
-// memory cgroup teardown in kernel workers, that taxes whichever launch
-// comes next). Runs follow each other without a pause: an idle pause
+// alternate runs the tools in an order where each follows each other
+// one equally often, and records rounds runs of each (at least; a whole
+// number of cycles), after one unrecorded run of each that warms caches.
+// Who runs just before matters: runc leaves work behind (network
+// namespace and memory cgroup teardown in kernel workers) that taxes
+// whichever launch comes next. The order is a closed walk through every
+// ordered pair of tools once (an Eulerian circuit of the complete
+// directed graph), repeated; until the fourth session a rotation that
+// reversed every other block had profilec follow runc in 14 of 41 runs
+// and bwrap in 21. Runs follow each other without a pause: an idle pause
 // lets the VM's vCPUs halt, and every tool then pays the wake-up.
 func alternate(t *testing.T, tools []*tool) {
 	n := len(tools)
-	for i := 0; i < rounds+1; i++ {
-		for k := 0; k < n; k++ {
-			j := (i + k) % n
-			if (i/n)%2 == 1 {
-				j = ((i-k)%n + n) % n
-			}
-			tl := tools[j]
-			c := tl.cmd(i)
-			var stderr bytes.Buffer
-			c.Stderr = &stderr
-			start := time.Now()
-			err := c.Run()
-			d := time.Since(start)
-			for _, f := range c.ExtraFiles {
-				f.Close()
-			}
-			if err != nil {
-				t.Fatalf("%s: %v\n%s", tl.name, err, stderr.String())
-			}
-			if i == 0 {
-				continue
-			}
-			tl.times = append(tl.times, d)
-			tl.rss = append(tl.rss, int64(c.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)*1024)
-		}
+	order := pairCircuit(n)
+	cycles := rounds // each cycle has n-1 runs of each tool, or 1 for one tool
+	if n > 1 {
+		cycles = (rounds + n - 2) / (n - 1)
 	}
+	seq := make([]int, 0, n+cycles*len(order))
+	for j := range tools {
+		seq = append(seq, j) // the warm-up
+	}
+	for c := 0; c < cycles; c++ {
+		seq = append(seq, order...)
+	}
+	prev := ""
+	for i, j := range seq {
+		tl := tools[j]
+		c := tl.cmd(i)
+		var stderr bytes.Buffer
+		c.Stderr = &stderr
+		start := time.Now()
+		err := c.Run()
+		d := time.Since(start)
+		for _, f := range c.ExtraFiles {
+			f.Close()
+		}
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", tl.name, err, stderr.String())
+		}
+		before := prev
+		prev = tl.name
+		if i < n {
+			continue
+		}
+		if tl.after == nil {
+			tl.after = map[string][]time.Duration{}
+		}
+		tl.after[before] = append(tl.after[before], d)
+		tl.times = append(tl.times, d)
+		tl.rss = append(tl.rss, int64(c.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)*1024)
+	}
+}
+
+// pairCircuit is an order of 0..n-1 in which, read as a cycle, every
+// ordered pair of distinct numbers follows once: Hierholzer's algorithm
+// on the complete directed graph, whose every vertex has as many edges
+// in as out. It starts at 0 and has n*(n-1) entries (just [0] for n 1).
+func pairCircuit(n int) []int {
+	if n == 1 {
+		return []int{0}
+	}
+	next := make([]int, n) // next[v]: v's next unused successor to try
+	stack, circuit := []int{0}, []int(nil)
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		for next[v] < n && next[v] == v {
+			next[v]++
+		}
+		if next[v] < n {
+			w := next[v]
+			next[v]++
+			stack = append(stack, w)
+			continue
+		}
+		circuit = append(circuit, v)
+		stack = stack[:len(stack)-1]
+	}
+	// circuit is the walk reversed and closed (it ends where it began).
+	slices.Reverse(circuit)
+	return circuit[:len(circuit)-1]
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -364,5 +430,33 @@ func readJSON(t *testing.T, path string, v any) {
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("decode %s: %v", path, err)
+	}
+}
+
+// Every tool follows every other one equally often, itself never.
+func TestPairCircuit(t *testing.T) {
+	for n := 1; n <= 6; n++ {
+		c := pairCircuit(n)
+		want := n * (n - 1)
+		if n == 1 {
+			want = 1
+		}
+		if len(c) != want {
+			t.Fatalf("n=%d: %d entries %v, want %d", n, len(c), c, want)
+		}
+		if n == 1 {
+			continue
+		}
+		seen := map[[2]int]int{}
+		for i := range c {
+			seen[[2]int{c[i], c[(i+1)%len(c)]}]++
+		}
+		for a := 0; a < n; a++ {
+			for b := 0; b < n; b++ {
+				if want := map[bool]int{true: 0, false: 1}[a == b]; seen[[2]int{a, b}] != want {
+					t.Errorf("n=%d: %d follows %d %d times in %v, want %d", n, b, a, seen[[2]int{a, b}], c, want)
+				}
+			}
+		}
 	}
 }
