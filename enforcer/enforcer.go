@@ -256,14 +256,13 @@ func (r *runner) validate() error {
 }
 
 func (r *runner) run(ctx context.Context) (Result, error) {
-	var sigsLethal, sigsAll <-chan struct{}
 	if r.o.ForwardSignals {
 		// Catch the signals before the target exists: a signal that
 		// arrives between the target's start and the supervision loop
 		// would otherwise be lost. They queue on r.sigs and are
 		// forwarded once the target runs. The registration proceeds
 		// while the launch is prepared (ORDER.md).
-		sigsLethal, sigsAll = sigfwd.Start()
+		r.sigsLethal, r.sigsAll = sigfwd.Start()
 		var unsubscribe func()
 		r.sigs, unsubscribe = sigfwd.Subscribe()
 		defer unsubscribe()
@@ -294,7 +293,6 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 		// waited for it).
 		runtime.Gosched()
 	}
-	r.sigsLethal, r.sigsAll = sigsLethal, sigsAll
 	if r.p.Seccomp != nil {
 		r.kmsg = openKmsg()
 		defer r.kmsg.close()

@@ -58,11 +58,17 @@ type launch struct {
 // would not have caught.
 func (r *runner) armParentDeath(l *launch) {
 	l.sys("start", "set the parent-death signal", sys.SYS_PRCTL, sys.PR_SET_PDEATHSIG, uintptr(sys.SIGKILL))
-	pfd := &sys.PollFd{Fd: int32(l.peer)}
+	l.poll(opParentAlive, l.peer, 0, 0, "the supervisor is gone")
+}
+
+// poll adds a start-step op of kind (opAwait, opParentAlive) that polls
+// fd for events for at most timeout; what is its whole error message.
+func (l *launch) poll(kind opKind, fd int, events int16, timeout time.Duration, what string) {
+	pfd := &sys.PollFd{Fd: int32(fd), Events: events}
 	ts := new(sys.Timespec)
+	*ts = sys.NsecToTimespec(int64(timeout))
 	l.keep = append(l.keep, pfd, ts)
-	l.add(childOp{kind: opParentAlive, step: stepIndex("start"), a: [6]uintptr{1: uintptr(unsafe.Pointer(ts))}, poll: pfd,
-		what: "the supervisor is gone", bare: true})
+	l.add(childOp{kind: kind, step: stepIndex("start"), poll: pfd, a: [6]uintptr{1: uintptr(unsafe.Pointer(ts))}, what: what, bare: true})
 }
 
 // signalWait bounds how long a child waits for the supervisor's signal
@@ -91,12 +97,8 @@ func (r *runner) awaitSignals(l *launch) {
 		return
 	default:
 	}
-	pfd := &sys.PollFd{Fd: int32(sigfwd.ReadyFD()), Events: sys.POLLIN}
-	ts := new(sys.Timespec)
-	*ts = sys.NsecToTimespec(int64(signalWait))
-	l.keep = append(l.keep, pfd, ts)
-	l.add(childOp{kind: opAwait, step: stepIndex("start"), a: [6]uintptr{uintptr(unsafe.Pointer(pfd)), uintptr(unsafe.Pointer(ts))},
-		what: "signal forwarding was not ready after " + signalWait.String() + ": the target was not started", bare: true})
+	l.poll(opAwait, sigfwd.ReadyFD(), sys.POLLIN, signalWait,
+		"signal forwarding was not ready after "+signalWait.String()+": the target was not started")
 	r.childAwaitsSignals = true
 }
 

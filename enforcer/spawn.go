@@ -60,8 +60,8 @@ const (
 	// opIfFlags sets an interface's flags: SIOCSIFFLAGS with the struct
 	// ifreq at a[0], on a socket made for the purpose.
 	opIfFlags
-	// opAwait waits until the struct pollfd at a[0] polls readable, for
-	// at most the struct timespec at a[1]: ETIMEDOUT after that.
+	// opAwait waits until poll polls readable, for at most the struct
+	// timespec at a[1]: ETIMEDOUT after that.
 	opAwait
 	// opParentAlive polls poll (the child's end of the socketpair)
 	// without waiting (a[1] a zero timespec) and fails if it hung up: the
@@ -79,7 +79,7 @@ type childOp struct {
 	ok uintptr
 	// ptrs are opResolve's candidate paths (NUL-terminated strings).
 	ptrs []uintptr
-	// poll is opParentAlive's struct pollfd.
+	// poll is opAwait's and opParentAlive's struct pollfd.
 	poll *sys.PollFd
 	// what the op does, in words, for the supervisor's error message;
 	// with hasN a format whose %d is n.
@@ -188,7 +188,7 @@ func spawnChild(ops []childOp, rep *childReport, trap, a1, a2 uintptr) (pid, err
 			}
 		case opAwait:
 			for {
-				r1, _, e = syscall.RawSyscall6(sys.SYS_PPOLL, op.a[0], 1, op.a[1], 0, 0, 0)
+				r1, _, e = syscall.RawSyscall6(sys.SYS_PPOLL, uintptr(unsafe.Pointer(op.poll)), 1, op.a[1], 0, 0, 0)
 				if e != sys.EINTR {
 					break
 				}
